@@ -1,0 +1,236 @@
+package workshop;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What every HTTP step promises (WORKSHOP.md, "HTTP, from step03 on"), checked over a raw socket.
+ * Each HTTP step's test class extends this and says how to get a server that answers the next request.
+ */
+public abstract class HttpContract {
+    /** Servers under test run with this head deadline instead of 10 s, so that 408 cases are quick. */
+    public static final int HEAD_TIMEOUT_MILLIS = 1000;
+    public static final String FAST_DEADLINE = "-Dworkshop.headTimeoutMillis=" + HEAD_TIMEOUT_MILLIS;
+    static final Pattern LOG_LINE = Pattern.compile(
+            "^127\\.0\\.0\\.1 - - \\[\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] \"(.*)\" (\\d{3}) (\\d+|-)$");
+
+    /** A server ready for the next request: a fresh process (step03 answers one and exits) or a shared one. */
+    protected abstract Step server() throws IOException;
+
+    /** True where the step answers one request and exits: then each check wants a fresh server. */
+    protected boolean oneShot() {
+        return false;
+    }
+
+    /** A request every step answers with 200, to show the server still serves after bad input. */
+    protected String healthyTarget() {
+        return "/";
+    }
+
+    interface Check {
+        void run(Step server) throws Exception;
+    }
+
+    /** Runs a check against a server, then proves the step is still well: exited 0, or still serving. */
+    protected void withServer(Check check) throws Exception {
+        var server = server();
+        try {
+            check.run(server);
+            if (oneShot()) assertEquals(0, server.awaitExit(Duration.ofSeconds(10)), "exit code\n" + server.output());
+            else assertEquals(200, Http.get(server.port(), healthyTarget()).status(), "a normal request after that");
+        } finally {
+            if (oneShot()) server.close();
+        }
+    }
+
+    record Case(String name, String request, int status) {
+        @Override
+        public String toString() {
+            return name + " -> " + status;
+        }
+    }
+
+    static Stream<Case> badRequests() {
+        var longTarget = "/" + "a".repeat(9000);
+        var bigHeader = "X-Big: " + "b".repeat(4000) + "\r\n";
+        return Stream.of(
+                new Case("request line without a version", "GET /\r\n\r\n", 400),
+                new Case("request line with an extra part", "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400),
+                new Case("two spaces in the request line", "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                new Case("a TLS handshake sent to a plain HTTP port", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003\r\n\r\n", 400),
+                new Case("a target that is not a path", "GET index.html HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                new Case("a control character in the target", "GET /\u0001 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                new Case("a malformed version", "GET / HTTP/1.1x\r\nHost: x\r\n\r\n", 400),
+                new Case("HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+                new Case("HTTP/9.9", "GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+                new Case("HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505),
+                new Case("an unknown method", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+                new Case("a lower-case method (methods are case-sensitive)", "get / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+                new Case("no Host in HTTP/1.1", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
+                new Case("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+                new Case("a header field without a colon", "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400),
+                new Case("a space before the colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+                new Case("a folded header line", "GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  2\r\n\r\n", 400),
+                new Case("a NUL in a header value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n", 400),
+                new Case("a bare CR inside a line", "GET / HTTP/1.1\rX\r\nHost: x\r\n\r\n", 400),
+                new Case("a request line over 8 KiB", "GET " + longTarget + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+                new Case("a header section over 64 KiB", "GET / HTTP/1.1\r\nHost: x\r\n" + bigHeader.repeat(17) + "\r\n", 431),
+                new Case("101 header fields", "GET / HTTP/1.1\r\nHost: x\r\n" + "X-A: 1\r\n".repeat(100) + "\r\n", 431));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequests")
+    @DisplayName("bad input gets an HTML error page with the right status")
+    void badRequestGetsErrorPage(Case c) throws Exception {
+        withServer(server -> {
+            var response = Http.exchange(server.port(), c.request());
+            assertEquals(c.status(), response.status(), response::toString);
+            assertErrorPage(response);
+        });
+    }
+
+    @Test
+    @DisplayName("a known method that is not allowed gets 405 with Allow")
+    void methodNotAllowed() throws Exception {
+        withServer(server -> {
+            var response = Http.exchange(server.port(), "DELETE / HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(405, response.status(), response::toString);
+            assertTrue(response.header("Allow").contains("GET"), "Allow: " + response.header("Allow"));
+            assertErrorPage(response);
+        });
+    }
+
+    @Test
+    @DisplayName("HEAD gets GET's headers and no body")
+    void headHasNoBody() throws Exception {
+        withServer(server -> {
+            var response = Http.exchange(server.port(), "HEAD " + healthyTarget() + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, response.status(), response::toString);
+            assertEquals(0, response.body().length, "body bytes after a HEAD response");
+            assertTrue(Long.parseLong(response.header("Content-Length")) > 0, "Content-Length of the GET body");
+        });
+    }
+
+    @Test
+    @DisplayName("a head that arrives one byte at a time is answered")
+    void headOneByteAtATime() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                for (var b : ("GET " + healthyTarget() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes()) {
+                    socket.getOutputStream().write(b);
+                    socket.getOutputStream().flush();
+                    Thread.sleep(2);
+                }
+                assertEquals(200, Http.read(socket.getInputStream()).status());
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a head split across writes, with bare LF line ends, is answered")
+    void headInPiecesWithBareLf() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                for (var piece : new String[] {"GE", "T " + healthyTarget() + " HT", "TP/1.1\nHo", "st: x\n", "\n"}) {
+                    socket.getOutputStream().write(piece.getBytes());
+                    socket.getOutputStream().flush();
+                    Thread.sleep(50);
+                }
+                assertEquals(200, Http.read(socket.getInputStream()).status());
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a head that ends before its empty line gets 400")
+    void headEndsEarly() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes());
+                socket.shutdownOutput();  // the client is done sending, and still listens
+                var response = Http.read(socket.getInputStream());
+                assertEquals(400, response.status(), response::toString);
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a client that sends nothing gets 408 after the head deadline")
+    void silentClientGets408() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                long start = System.nanoTime();
+                var response = Http.read(socket.getInputStream());
+                assertEquals(408, response.status(), response::toString);
+                assertTrue(System.nanoTime() - start >= (HEAD_TIMEOUT_MILLIS - 100) * 1_000_000L, "408 came before the deadline");
+                assertErrorPage(response);
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a client that drips its head byte by byte gets 408: the deadline is for the whole head")
+    void slowDripGets408() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                socket.setSoTimeout(50);
+                var drip = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(1000);
+                long stopAt = System.nanoTime() + Duration.ofMillis(HEAD_TIMEOUT_MILLIS * 4L).toNanos();
+                for (int i = 0; System.nanoTime() < stopAt; i++) {
+                    try {
+                        socket.getOutputStream().write(drip.charAt(i % drip.length()));
+                    } catch (IOException e) {
+                        break;  // the server answered and closed: go and read its answer
+                    }
+                    try {
+                        if (socket.getInputStream().available() > 0 || socket.getInputStream().read() == 'H') break;
+                    } catch (SocketTimeoutException e) {
+                        // nothing yet: drip on
+                    }
+                }
+                socket.setSoTimeout(Http.TIMEOUT_MILLIS);
+                var rest = socket.getInputStream().readAllBytes();
+                var text = new String(rest, java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(text.contains(" 408 "), "no 408 within " + 4 * HEAD_TIMEOUT_MILLIS + " ms of dripping: " + text);
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("each request is logged in the Common Log Format, control characters escaped")
+    void accessLog() throws Exception {
+        withServer(server -> {
+            Http.exchange(server.port(), "GET /log-check\u0001\u001b[31m\" HTTP/1.1\r\nHost: x\r\n\r\n");
+            var line = server.awaitLine(l -> l.contains("/log-check"), Duration.ofSeconds(5));
+            var matcher = LOG_LINE.matcher(line);
+            assertTrue(matcher.matches(), "not a Common Log Format line: " + line);
+            assertEquals("GET /log-check\\x01\\x1b[31m\\x22 HTTP/1.1", matcher.group(1));
+            assertEquals("400", matcher.group(2));
+        });
+    }
+
+    /** Every response of ours has these, errors included: WORKSHOP.md's list. */
+    static void assertWellFramed(Http.Response response) {
+        assertTrue(response.statusLine().matches("HTTP/1\\.1 \\d{3} [A-Za-z][A-Za-z -]*"), response.statusLine());
+        assertEquals("close", response.header("Connection"), "Connection");
+        assertNotNull(response.header("Date"), "Date");
+        assertNotNull(response.header("Server"), "Server");
+        assertEquals(String.valueOf(response.body().length), response.header("Content-Length"), "Content-Length");
+    }
+
+    static void assertErrorPage(Http.Response response) {
+        assertWellFramed(response);
+        assertEquals("text/html; charset=utf-8", response.header("Content-Type"));
+        assertTrue(response.text().contains(String.valueOf(response.status())), "the page names its status: " + response.text());
+        assertFalse(response.text().matches("(?s).*(Exception|\\tat |/home/|/work/|/tmp/).*"), "the page leaks the server's inside: " + response.text());
+    }
+}

@@ -1,0 +1,261 @@
+package workshop;
+
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * One program of a step (Server.java, Client.java) running as a real process.
+ * Start it with {@link #launch}; read its port from its banner with {@link #port()}; it is always
+ * stopped by {@link #close()}, which kills the process and its children.
+ */
+public final class Step implements AutoCloseable {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);  // through ./jbang a cold start compiles first
+    static final Pattern BANNER_PORT = Pattern.compile(" port (\\d+)");
+    static final Map<String, Future<Path>> COMPILED = new ConcurrentHashMap<>();
+    static final Map<Class<?>, List<Step>> STARTED_BY = new ConcurrentHashMap<>();
+
+    final String name;
+    final Process process;
+    final List<String> stdout = new ArrayList<>();  // guarded by itself
+    final StringBuffer stderr = new StringBuffer();
+
+    /** What to run, and how. Build one with {@link #launch}, adjust it, then {@link #start()}. */
+    public record Launch(String step, String program, List<String> args, List<String> jvmOptions,
+                         Path directory, boolean throughJbang, String stdin) {
+        public Launch args(String... more) {
+            return new Launch(step, program, concat(args, more), jvmOptions, directory, throughJbang, stdin);
+        }
+
+        /** Options for the step's JVM, e.g. "-Dworkshop.headTimeoutMillis=500" to shorten a deadline. */
+        public Launch jvm(String... more) {
+            return new Launch(step, program, args, concat(jvmOptions, more), directory, throughJbang, stdin);
+        }
+
+        public Launch in(Path dir) {
+            return new Launch(step, program, args, jvmOptions, dir, throughJbang, stdin);
+        }
+
+        /** Exactly as the README says: ./jbang stepNN-.../Server.java ARGS, from the repository root. */
+        public Launch viaJbang() {
+            return new Launch(step, program, args, jvmOptions, directory, true, stdin);
+        }
+
+        /** Text for the program's standard input, which is then closed (null: closed at once). */
+        public Launch stdin(String text) {
+            return new Launch(step, program, args, jvmOptions, directory, throughJbang, text);
+        }
+
+        public Step start() throws IOException {
+            return new Step(this);
+        }
+
+        static List<String> concat(List<String> list, String[] more) {
+            var all = new ArrayList<>(list);
+            all.addAll(List.of(more));
+            return List.copyOf(all);
+        }
+    }
+
+    /** A program of a step folder, e.g. launch("step04-forever-threaded", "Server.java").args("0"). */
+    public static Launch launch(String step, String program) {
+        return new Launch(step, program, List.of(), List.of(), root(), false, null);
+    }
+
+    /** The repository's root: the folder holding tests/Run.java, found from the working directory up. */
+    public static Path root() {
+        for (var dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent())
+            if (Files.exists(dir.resolve("tests/Run.java")) && Files.exists(dir.resolve("jbang"))) return dir;
+        throw new IllegalStateException("run the tests from the workshop's folder: no tests/Run.java above " + Path.of("").toAbsolutePath());
+    }
+
+    private Step(Launch launch) throws IOException {
+        name = launch.step() + "/" + launch.program();
+        var command = new ArrayList<String>();
+        if (launch.throughJbang()) {
+            if (!launch.jvmOptions().isEmpty()) throw new IllegalArgumentException("a run through ./jbang takes no JVM options");
+            command.add(root().resolve(isWindows() ? "jbang.cmd" : "jbang").toString());
+            command.add(launch.step() + "/" + launch.program());
+        } else {
+            command.add(ProcessHandle.current().info().command().orElse("java"));  // the JDK 25 running the tests
+            command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));  // quicker start-up for short runs
+            command.addAll(launch.jvmOptions());
+            command.addAll(List.of("-cp", compiled(launch.step(), launch.program()).toString()));
+            command.add(launch.program().replaceFirst("\\.java$", ""));
+        }
+        command.addAll(launch.args());
+        var builder = new ProcessBuilder(command).directory(launch.directory().toFile());
+        builder.environment().remove("JAVA_TOOL_OPTIONS");  // its "Picked up ..." line would pollute stderr
+        process = builder.start();
+        callerTestClass().ifPresent(c -> STARTED_BY.computeIfAbsent(c, k -> new CopyOnWriteArrayList<>()).add(this));
+        Thread.ofVirtual().start(() -> collect(process.getInputStream(), line -> {
+            synchronized (stdout) {
+                stdout.add(line);
+                stdout.notifyAll();
+            }
+        }));
+        Thread.ofVirtual().start(() -> collect(process.getErrorStream(), line -> stderr.append(line).append('\n')));
+        try (var in = process.getOutputStream()) {
+            if (launch.stdin() != null) in.write(launch.stdin().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // the program may exit before reading its input; its exit code and output tell the story
+        }
+    }
+
+    /** The port from the banner (the first line naming " port N"), waiting for it to appear. */
+    public int port() {
+        var banner = awaitLine(line -> BANNER_PORT.matcher(line).find(), START_TIMEOUT);
+        var matcher = BANNER_PORT.matcher(banner);
+        matcher.find();
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    /** Waits for a line on stdout that matches; fails with the output so far if none comes in time. */
+    public String awaitLine(Predicate<String> wanted, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stdout) {
+            while (true) {
+                for (var line : stdout) if (wanted.test(line)) return line;
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0 || !process.isAlive() && stdoutClosed) {
+                    throw new AssertionError("no such line from " + name + " within " + timeout.toSeconds() + " s\n" + output());
+                }
+                try {
+                    stdout.wait(Math.min(left, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        }
+    }
+
+    /** Waits for the process to end by itself and returns its exit code; fails (and kills it) if it doesn't. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                close();
+                throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + " s\n" + output());
+            }
+            readersDone.await(5, TimeUnit.SECONDS);
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    public List<String> stdoutLines() {
+        synchronized (stdout) {
+            return List.copyOf(stdout);
+        }
+    }
+
+    public String stdout() {
+        return String.join("\n", stdoutLines()) + (stdoutLines().isEmpty() ? "" : "\n");
+    }
+
+    public String stderr() {
+        return stderr.toString();
+    }
+
+    public String output() {
+        return "--- stdout of " + name + "\n" + stdout() + "--- stderr of " + name + "\n" + stderr();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** Stops the program and its children: first politely (like Ctrl+C), then by force. */
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the steps a test class started have printed, for its failure report. */
+    public static String outputOf(Class<?> testClass) {
+        var output = new StringBuilder();
+        for (var step : STARTED_BY.getOrDefault(testClass, List.of())) {
+            var lines = step.output().lines().toList();
+            var tail = lines.subList(Math.max(0, lines.size() - 40), lines.size());  // the end tells most
+            output.append(String.join("\n", tail)).append('\n');
+        }
+        return output.toString();
+    }
+
+    private volatile boolean stdoutClosed;
+    private final CountDownLatch readersDone = new CountDownLatch(2);
+
+    private void collect(InputStream stream, java.util.function.Consumer<String> sink) {
+        try (var reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) sink.accept(line);
+        } catch (IOException e) {
+            // the process is gone
+        } finally {
+            if (stream == process.getInputStream()) stdoutClosed = true;
+            readersDone.countDown();
+            synchronized (stdout) {
+                stdout.notifyAll();
+            }
+        }
+    }
+
+    /** Compiles a step's program once per test run, so each start is a plain JVM start (javac is the slow part). */
+    static Path compiled(String step, String program) throws IOException {
+        var future = COMPILED.computeIfAbsent(step + "/" + program, key -> {
+            var task = new FutureTask<>(() -> compile(step, program));
+            task.run();
+            return task;
+        });
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    static Path compile(String step, String program) throws IOException {
+        var source = root().resolve(step).resolve(program);
+        if (!Files.exists(source)) throw new FileNotFoundException(source + " does not exist");
+        var classes = Files.createTempDirectory("workshop-" + step + "-");
+        classes.toFile().deleteOnExit();
+        var errors = new ByteArrayOutputStream();
+        var ok = ToolProvider.getSystemJavaCompiler().run(null, null, errors,
+                "-d", classes.toString(), "-proc:none", "-nowarn", source.toString());
+        if (ok != 0) throw new IllegalStateException("javac failed on " + source + ":\n" + errors);
+        return classes;
+    }
+
+    /** The test class (tagged stepNN) on the stack that is starting this process. */
+    static Optional<Class<?>> callerTestClass() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c.isAnnotationPresent(Tag.class))
+                .findFirst());
+    }
+
+    static boolean isWindows() {
+        return System.getProperty("os.name").startsWith("Windows");
+    }
+}
