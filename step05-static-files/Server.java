@@ -316,24 +316,7 @@ static Response route(Request request, Path root) throws HttpError {
  * %252e%252e is a file named "%2e%2e".
  */
 static String decodePath(String target) throws HttpError {
-    var bytes = new ByteArrayOutputStream();
-    for (int i = 0; i < target.length(); i++) {
-        int b = target.charAt(i);
-        if (b == '%') {
-            if (i + 2 >= target.length()
-                    || !HexFormat.isHexDigit(target.charAt(i + 1)) || !HexFormat.isHexDigit(target.charAt(i + 2)))
-                throw new HttpError(400, "A % in the path is not followed by two hex digits.");
-            b = HexFormat.fromHexDigits(target, i + 1, i + 3);
-            i += 2;
-        }
-        bytes.write(b);
-    }
-    String path;
-    try {  // a decoder that reports bad UTF-8 (like %c0%ae, an overlong ".") rather than replacing it
-        path = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-    } catch (CharacterCodingException e) {
-        throw new HttpError(400, "The path is not valid UTF-8.");
-    }
+    var path = percentDecode(target, "path");
     // A NUL ends a name for the OS, not for Java; on Windows \ separates names and C: names a drive.
     if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '\\' || c == ':'))
         throw new HttpError(400, "The path holds a control character, a backslash or a colon.");
@@ -344,6 +327,27 @@ static String decodePath(String target) throws HttpError {
         if (names[i].startsWith(".")) throw new HttpError(404, "Nothing here by that name.");  // hidden: .git, .env
     }
     return path;
+}
+
+/** %XX escapes to bytes, once, then the bytes as UTF-8. Each char of text below 256 is taken as one byte. */
+static String percentDecode(String text, String what) throws HttpError {
+    var bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < text.length(); i++) {
+        int b = text.charAt(i);
+        if (b == '%') {
+            if (i + 2 >= text.length()
+                    || !HexFormat.isHexDigit(text.charAt(i + 1)) || !HexFormat.isHexDigit(text.charAt(i + 2)))
+                throw new HttpError(400, "A % in the " + what + " is not followed by two hex digits.");
+            b = HexFormat.fromHexDigits(text, i + 1, i + 3);
+            i += 2;
+        }
+        bytes.write(b);
+    }
+    try {  // a decoder that reports bad UTF-8 (like %c0%ae, an overlong ".") rather than replacing it
+        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+        throw new HttpError(400, "The " + what + " is not valid UTF-8.");
+    }
 }
 
 /**

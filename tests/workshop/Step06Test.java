@@ -1,0 +1,499 @@
+package workshop;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.*;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Tag("step06")
+@DisplayName("step06 post-form")
+@Execution(ExecutionMode.CONCURRENT)  // one server for all: each request is on its own connection
+class Step06Test extends HttpContract {
+    static final String STEP = "step06-post-form";
+    static final int MAX_BODY_BYTES = 1 << 20;
+    static final int BODY_TIMEOUT_MILLIS = 1000;
+    static final String FORM_TYPE = "application/x-www-form-urlencoded";
+    static Step server;
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = Step.launch(STEP, "Server.java").args("0")
+                .jvm(FAST_DEADLINE, "-Dworkshop.bodyTimeoutMillis=" + BODY_TIMEOUT_MILLIS).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Override
+    protected Step server() {
+        return server;
+    }
+
+    /** A POST of this body to /greet, with a form's Content-Type and the body's length, plus more header lines. */
+    static byte[] post(String moreHeaders, byte[] body) {
+        var head = "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM_TYPE + "\r\nContent-Length: " + body.length
+                + "\r\n" + moreHeaders + "\r\n";
+        return concat(head.getBytes(StandardCharsets.ISO_8859_1), body);
+    }
+
+    static byte[] post(String body) {
+        return post("", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        var all = new ByteArrayOutputStream();
+        all.writeBytes(a);
+        all.writeBytes(b);
+        return all.toByteArray();
+    }
+
+    /** The rows of the greeting's table, as the server wrote them. */
+    static String table(Http.Response response) {
+        assertEquals(200, response.status(), response::toString);
+        assertEquals("text/html; charset=utf-8", response.header("Content-Type"));
+        var text = response.text();
+        int start = text.indexOf("<table>\n"), end = text.indexOf("</table>");
+        assertTrue(start >= 0 && end > start, "no table of fields: " + text);
+        return text.substring(start + "<table>\n".length(), end);
+    }
+
+    static String row(String escapedName, String escapedValue) {
+        return "<tr><th>" + escapedName + "</th><td>" + escapedValue + "</td></tr>\n";
+    }
+
+    /** Reads the bytes of one response head, up to its empty line, and no further. */
+    static String readHead(InputStream in) throws IOException {
+        var head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b == -1) break;
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    // ---- the form and the files
+
+    @Test
+    @DisplayName("through ./jbang, as the README says: index.html holds the form, and the form is answered")
+    void throughJbang() throws Exception {
+        var www = Step.root().resolve(STEP).resolve("www");
+        try (var step = Step.launch(STEP, "Server.java").args("0").viaJbang().start()) {
+            var page = Http.send(Http.request(step.port(), "/").build());
+            assertEquals(200, page.statusCode(), step::output);
+            assertArrayEquals(Files.readAllBytes(www.resolve("index.html")), page.body());
+            var html = new String(page.body(), StandardCharsets.UTF_8);
+            assertTrue(html.contains("<form action=\"/greet\" method=\"post\">"), html);
+            assertTrue(html.contains("name=\"firstname\"") && html.contains("<textarea name=\"message\""), html);
+            var answer = Http.send(Http.request(step.port(), "/greet").header("Content-Type", FORM_TYPE)
+                    .POST(HttpRequest.BodyPublishers.ofString("firstname=Ada")).build());
+            assertEquals(200, answer.statusCode(), step::output);
+            assertTrue(new String(answer.body(), StandardCharsets.UTF_8).contains("<h1>Hello, Ada!</h1>"));
+        }
+    }
+
+    @Test
+    @DisplayName("static files are still served byte for byte")
+    void staticFiles() throws Exception {
+        var www = Step.root().resolve(STEP).resolve("www");
+        for (var name : new String[] {"index.html", "style.css", "test.jpg"})
+            assertArrayEquals(Files.readAllBytes(www.resolve(name)), Http.get(server.port(), "/" + name).body(), name);
+        assertEquals(200, Http.get(server.port(), "/docs/").status());
+    }
+
+    @Test
+    @DisplayName("a browser-shaped POST (keep-alive, Origin, Sec-Fetch-*) gets the greeting, escaped, and the connection closes")
+    void browserPost() throws Exception {
+        var body = "firstname=%E5%BC%A0%E4%B8%89&message=Hi%21%0D%0A1+%2B+1+%3D+2+%26+%3Cb%3Ebold%3C%2Fb%3E+%F0%9F%98%80";
+        var head = """
+                POST /greet HTTP/1.1\r
+                Host: 127.0.0.1:8000\r
+                User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0\r
+                Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r
+                Accept-Language: en-US,en;q=0.5\r
+                Accept-Encoding: gzip, deflate, br, zstd\r
+                Content-Type: application/x-www-form-urlencoded\r
+                Content-Length: %d\r
+                Origin: http://127.0.0.1:8000\r
+                Connection: keep-alive\r
+                Referer: http://127.0.0.1:8000/\r
+                Upgrade-Insecure-Requests: 1\r
+                Sec-Fetch-Dest: document\r
+                Sec-Fetch-Mode: navigate\r
+                Sec-Fetch-Site: same-origin\r
+                Sec-Fetch-User: ?1\r
+                Priority: u=0, i\r
+                \r
+                """.formatted(body.length());
+        var response = Http.exchange(server.port(), head + body);  // reads until the server closes
+        assertEquals("close", response.header("Connection"));
+        assertTrue(response.text().contains("<h1>Hello, 张三!</h1>"), response::toString);
+        assertEquals(row("firstname", "张三") + row("message", "Hi!\r\n1 + 1 = 2 &amp; &lt;b&gt;bold&lt;/b&gt; 😀"), table(response));
+    }
+
+    @Test
+    @DisplayName("a body split across many writes, with pauses, is read whole")
+    void bodyInPieces() throws Exception {
+        var body = "firstname=Ada&message=" + "x".repeat(40) + "%21";
+        var request = post(body);
+        int headEnd = request.length - body.length();
+        try (var socket = Http.connect(server.port())) {
+            var out = socket.getOutputStream();
+            out.write(request, 0, headEnd + 3);  // the head and the body's start in one piece
+            out.flush();
+            for (int i = headEnd + 3; i < request.length; i += 7) {
+                Thread.sleep(20);
+                out.write(request, i, Math.min(7, request.length - i));
+                out.flush();
+            }
+            var response = Http.read(socket.getInputStream());
+            assertEquals(row("firstname", "Ada") + row("message", "x".repeat(40) + "!"), table(response));
+        }
+    }
+
+    record Form(String name, byte[] body, String rows) {
+        Form(String name, String body, String rows) {
+            this(name, body.getBytes(StandardCharsets.UTF_8), rows);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Form> forms() {
+        return Stream.of(
+                new Form("+ is a space, %2B a plus; & and = escaped", "firstname=a+b%2Bc%26d%3De", row("firstname", "a b+c&amp;d=e")),
+                new Form("UTF-8 escapes: Chinese and an emoji", "firstname=%E5%BC%A0%E4%B8%89&message=%F0%9F%98%80",
+                        row("firstname", "张三") + row("message", "😀")),
+                new Form("raw UTF-8 bytes, as curl -d sends them", "firstname=张三 😀", row("firstname", "张三 😀")),
+                new Form("lower-case hex", "firstname=%e5%bc%a0", row("firstname", "张")),
+                new Form("a repeated name keeps both values, in order", "a=1&b=2&a=3", row("a", "1") + row("b", "2") + row("a", "3")),
+                new Form("an empty value, a name without =, an empty pair", "empty=&flag&&x=1",
+                        row("empty", "") + row("flag", "") + row("x", "1")),
+                new Form("the value runs from the first = (the seed took the last)", "firstname=a=b=c", row("firstname", "a=b=c")),
+                new Form("a newline and a tab", "message=one%0D%0Atwo%09three", row("message", "one\r\ntwo\tthree")),
+                new Form("an empty body", "", ""),
+                new Form("HTML in a value is text", "firstname=%3Cscript%3Ealert(1)%3C%2Fscript%3E&q=%22%27",
+                        row("firstname", "&lt;script&gt;alert(1)&lt;/script&gt;") + row("q", "&quot;&#39;")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("forms")
+    @DisplayName("a urlencoded body is decoded field by field, and shown escaped")
+    void formDecoding(Form form) throws Exception {
+        var response = Http.exchange(server.port(), post("", form.body()));
+        assertEquals(form.rows(), table(response));
+        assertTrue(response.text().contains("with POST"), response::toString);
+    }
+
+    @Test
+    @DisplayName("a <script> value comes back as text, not as a script")
+    void xss() throws Exception {
+        var response = Http.exchange(server.port(), post("firstname=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
+        assertTrue(response.text().contains("<h1>Hello, &lt;script&gt;alert(1)&lt;/script&gt;!</h1>"), response::toString);
+        assertFalse(response.text().contains("<script"), response::toString);
+    }
+
+    @Test
+    @DisplayName("GET /greet?... is answered from the query string, HEAD without a body")
+    void getQuery() throws Exception {
+        var response = Http.get(server.port(), "/greet?firstname=%E5%BC%A0%E4%B8%89&message=hi+there%21");
+        assertEquals(row("firstname", "张三") + row("message", "hi there!"), table(response));
+        assertTrue(response.text().contains("with GET"), response::toString);
+        var head = Http.exchange(server.port(), "HEAD /greet?firstname=Ada HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, head.status());
+        assertEquals(0, head.body().length);
+        assertEquals(String.valueOf(Http.get(server.port(), "/greet?firstname=Ada").body().length), head.header("Content-Length"));
+    }
+
+    @Test
+    @DisplayName("curl --data-urlencode posts the form (skipped without curl)")
+    void curl(@TempDir Path dir) throws Exception {
+        assumeTrue(curlPresent(), "no curl on this machine");
+        // From files, not arguments: an argument's encoding depends on the platform.
+        Files.writeString(dir.resolve("firstname"), "张三");
+        Files.writeString(dir.resolve("message"), "1+1=2 & <b>\n😀");
+        var process = new ProcessBuilder("curl", "-sS", "--max-time", "10",
+                "--data-urlencode", "firstname@" + dir.resolve("firstname"),
+                "--data-urlencode", "message@" + dir.resolve("message"),
+                "http://127.0.0.1:" + server.port() + "/greet").redirectErrorStream(true).start();
+        var output = new ByteArrayOutputStream();
+        var reader = Thread.ofVirtual().start(() -> output.writeBytes(readAll(process.getInputStream())));
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "curl did not finish");
+        reader.join(5_000);
+        var text = output.toString(StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), text);
+        assertTrue(text.contains(row("firstname", "张三") + row("message", "1+1=2 &amp; &lt;b&gt;\n😀")), text);
+    }
+
+    static boolean curlPresent() {
+        try {
+            var process = new ProcessBuilder("curl", "--version").redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static byte[] readAll(InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    @Test
+    @DisplayName("a body of exactly 1 MiB is taken")
+    void bodyAtLimit() throws Exception {
+        var body = "firstname=" + "a".repeat(MAX_BODY_BYTES - "firstname=".length());
+        var response = Http.exchange(server.port(), post(body));
+        assertEquals(200, response.status(), () -> response.statusLine());
+    }
+
+    // ---- Expect: 100-continue
+
+    @Test
+    @DisplayName("Expect: 100-continue gets HTTP/1.1 100 Continue before the body is sent, then the 200")
+    void expectContinue() throws Exception {
+        var body = "firstname=Ada".getBytes(StandardCharsets.ISO_8859_1);
+        var request = post("Expect: 100-continue\r\n", body);
+        try (var socket = Http.connect(server.port())) {
+            socket.getOutputStream().write(request, 0, request.length - body.length);  // the head only
+            assertEquals("HTTP/1.1 100 Continue\r\n\r\n", readHead(socket.getInputStream()));
+            socket.getOutputStream().write(body);
+            assertEquals(row("firstname", "Ada"), table(Http.read(socket.getInputStream())));
+        }
+    }
+
+    @Test
+    @DisplayName("Java's HttpClient with expectContinue(true) gets its answer")
+    void httpClientExpectContinue() throws Exception {
+        var response = Http.send(Http.request(server.port(), "/greet").header("Content-Type", FORM_TYPE).expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofString("firstname=" + "b".repeat(5000))).build());
+        assertEquals(200, response.statusCode());
+    }
+
+    @Test
+    @DisplayName("an HTTP/1.0 request's Expect is ignored (RFC 9110 §10.1.1): no 100")
+    void expectIgnoredInHttp10() throws Exception {
+        var request = "POST /greet HTTP/1.0\r\nContent-Type: " + FORM_TYPE + "\r\nContent-Length: 13\r\n"
+                + "Expect: 100-continue\r\n\r\nfirstname=Ada";
+        var response = Http.exchange(server.port(), request);
+        assertEquals(row("firstname", "Ada"), table(response));
+    }
+
+    record Refusal(String name, String head, int status) {
+        @Override
+        public String toString() {
+            return name + " -> " + status;
+        }
+    }
+
+    static Stream<Refusal> refusals() {
+        var form = "Content-Type: " + FORM_TYPE + "\r\nExpect: 100-continue\r\n";
+        return Stream.of(
+                new Refusal("a 10 GiB body", "POST /greet HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 10737418240\r\n\r\n", 413),
+                new Refusal("1 MiB and one byte", "POST /greet HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 1048577\r\n\r\n", 413),
+                new Refusal("a 20-digit length", "POST /greet HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 99999999999999999999\r\n\r\n", 413),
+                new Refusal("text/plain", "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", 415),
+                new Refusal("no length", "POST /greet HTTP/1.1\r\nHost: x\r\n" + form + "\r\n", 411),
+                new Refusal("a POST to a file", "POST /index.html HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 5\r\n\r\n", 405),
+                new Refusal("a POST to nothing", "POST /missing HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 5\r\n\r\n", 405),
+                new Refusal("a PUT to the form", "PUT /greet HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 5\r\n\r\n", 405));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    @DisplayName("a request that will be refused gets its final status from the head alone, without 100 Continue")
+    void refusedWithoutContinue(Refusal refusal) throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                socket.getOutputStream().write(refusal.head().getBytes(StandardCharsets.ISO_8859_1));  // and no body
+                var raw = socket.getInputStream().readAllBytes();
+                var text = new String(raw, StandardCharsets.ISO_8859_1);
+                assertFalse(text.contains("100 Continue"), text);
+                var response = Http.parse(raw);
+                assertEquals(refusal.status(), response.status(), text);
+                assertErrorPage(response);
+            }
+        });
+    }
+
+    // ---- bad bodies
+
+    static Stream<Case> badBodies() {
+        var start = "POST /greet HTTP/1.1\r\nHost: x\r\n";
+        var form = "Content-Type: " + FORM_TYPE + "\r\n";
+        var arabicFive = new String("٥".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);  // as its bytes arrive
+        return Stream.of(
+                new Case("no Content-Length", start + form + "\r\nfirstname=Ada", 411),
+                new Case("Transfer-Encoding: chunked", start + form + "Transfer-Encoding: chunked\r\n\r\n5\r\na=1&b\r\n0\r\n\r\n", 411),
+                new Case("Transfer-Encoding and Content-Length", start + form + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400),
+                new Case("Content-Length: +5", start + form + "Content-Length: +5\r\n\r\na=1&b", 400),
+                new Case("Content-Length: -1", start + form + "Content-Length: -1\r\n\r\na=1&b", 400),
+                new Case("Content-Length: 1e3", start + form + "Content-Length: 1e3\r\n\r\na=1&b", 400),
+                new Case("Content-Length: 0x5", start + form + "Content-Length: 0x5\r\n\r\na=1&b", 400),
+                new Case("Content-Length: 5 5", start + form + "Content-Length: 5 5\r\n\r\na=1&b", 400),
+                new Case("an empty Content-Length", start + form + "Content-Length: \r\n\r\na=1&b", 400),
+                new Case("Content-Length in Arabic-Indic digits", start + form + "Content-Length: " + arabicFive + "\r\n\r\na=1&b", 400),
+                new Case("Content-Length: 5, 6", start + form + "Content-Length: 5, 6\r\n\r\na=1&b=", 400),
+                new Case("two Content-Length fields that differ", start + form + "Content-Length: 5\r\nContent-Length: 6\r\n\r\na=1&b=", 400),
+                new Case("a bad Content-Length on a GET", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+                new Case("over 1 MiB", start + form + "Content-Length: 1048577\r\n\r\na=1", 413),
+                new Case("a missing Content-Type", start + "Content-Length: 5\r\n\r\na=1&b", 415),
+                new Case("text/plain", start + "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\na=1&b", 415),
+                new Case("multipart/form-data", start + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5\r\n\r\na=1&b", 415),
+                new Case("a type that only starts like a form's", start + "Content-Type: application/x-www-form-urlencodedx\r\nContent-Length: 5\r\n\r\na=1&b", 415),
+                new Case("%zz", start + form + "Content-Length: 5\r\n\r\na=%zz", 400),
+                new Case("a truncated %4", start + form + "Content-Length: 4\r\n\r\na=%4", 400),
+                new Case("a lone %", start + form + "Content-Length: 3\r\n\r\n%=1", 400),
+                new Case("%C3%28, not UTF-8", start + form + "Content-Length: 8\r\n\r\na=%C3%28", 400),
+                new Case("%C0%AE, an overlong '.'", start + form + "Content-Length: 8\r\n\r\na=%C0%AE", 400),
+                new Case("a raw byte that is not UTF-8", start + form + "Content-Length: 3\r\n\r\na=\u00ff", 400),
+                new Case("%zz in a GET's query", "GET /greet?a=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                new Case("a POST to a file", "POST /index.html HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 5\r\n\r\na=1&b", 405),
+                new Case("a DELETE to the form", "DELETE /greet HTTP/1.1\r\nHost: x\r\n\r\n", 405));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badBodies")
+    @DisplayName("a bad body gets an error page, and the server keeps serving")
+    void badBody(Case c) throws Exception {
+        withServer(server -> {
+            var response = Http.exchange(server.port(), c.request());
+            assertEquals(c.status(), response.status(), response::toString);
+            assertErrorPage(response);
+            if (c.status() == 405) {
+                var allow = c.request().contains("/greet") ? "GET, HEAD, POST" : "GET, HEAD";
+                assertEquals(allow, response.header("Allow"));
+            }
+        });
+    }
+
+    static Stream<Case> goodLengths() {
+        var start = "POST /greet HTTP/1.1\r\nHost: x\r\n";
+        var form = "Content-Type: " + FORM_TYPE + "\r\n";
+        return Stream.of(
+                new Case("Content-Length with spaces around it", start + form + "Content-Length:   5  \r\n\r\na=1&b", 200),
+                new Case("Content-Length: 5, 5 (one length, said twice)", start + form + "Content-Length: 5, 5\r\n\r\na=1&b", 200),
+                new Case("two Content-Length fields that agree", start + form + "Content-Length: 5\r\nContent-Length: 5\r\n\r\na=1&b", 200),
+                new Case("leading zeros", start + form + "Content-Length: 0005\r\n\r\na=1&b", 200),
+                new Case("the type in capitals, with a charset",
+                        start + "Content-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8\r\nContent-Length: 5\r\n\r\na=1&b", 200));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goodLengths")
+    @DisplayName("framing the RFC allows is taken")
+    void goodLength(Case c) throws Exception {
+        var response = Http.exchange(server.port(), c.request());
+        assertEquals(row("a", "1") + row("b", ""), table(response));
+    }
+
+    @Test
+    @DisplayName("a body that stops short and half-closes gets 400")
+    void shortBody() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                var head = "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM_TYPE + "\r\nContent-Length: 20\r\n\r\nfirstname=";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+                socket.shutdownOutput();  // done sending, still listening
+                var response = Http.read(socket.getInputStream());
+                assertEquals(400, response.status(), response::toString);
+                assertErrorPage(response);
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a body that stops short and stays open gets 408 after the body deadline")
+    void stalledBody() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                var head = "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM_TYPE + "\r\nContent-Length: 20\r\n\r\nfirstname=";
+                long start = System.nanoTime();
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+                var response = Http.read(socket.getInputStream());
+                assertEquals(408, response.status(), response::toString);
+                assertTrue(System.nanoTime() - start >= (BODY_TIMEOUT_MILLIS - 100) * 1_000_000L, "408 came before the deadline");
+                assertErrorPage(response);
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a body dripped a byte at a time gets 408: the deadline is for the whole body")
+    void drippedBody() throws Exception {
+        withServer(server -> {
+            try (var socket = Http.connect(server.port())) {
+                var head = "POST /greet HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM_TYPE + "\r\nContent-Length: 100000\r\n\r\n";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+                socket.setSoTimeout(50);
+                long stopAt = System.nanoTime() + Duration.ofMillis(BODY_TIMEOUT_MILLIS * 4L).toNanos();
+                var answer = new ByteArrayOutputStream();
+                while (System.nanoTime() < stopAt && answer.size() == 0) {
+                    try {
+                        socket.getOutputStream().write('a');
+                    } catch (IOException e) {
+                        break;  // the server answered and closed: go and read its answer
+                    }
+                    try {
+                        int b = socket.getInputStream().read();
+                        if (b != -1) answer.write(b);
+                    } catch (java.net.SocketTimeoutException e) {
+                        // nothing yet: drip on
+                    }
+                }
+                boolean whileDripping = System.nanoTime() < stopAt;  // a timeout per read would only fire once we stop
+                socket.setSoTimeout(Http.TIMEOUT_MILLIS);
+                answer.writeBytes(socket.getInputStream().readAllBytes());
+                var text = answer.toString(StandardCharsets.ISO_8859_1);
+                assertTrue(whileDripping && text.startsWith("HTTP/1.1 408 "),
+                        "no 408 within " + 4 * BODY_TIMEOUT_MILLIS + " ms of dripping: " + text);
+            }
+        });
+    }
+
+    // ---- what follows a body is not a request
+
+    @Test
+    @DisplayName("a request pipelined right after a POST body is not read as part of it, nor answered")
+    void pipelinedAfterPost() throws Exception {
+        var next = "GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n";
+        var response = Http.exchange(server.port(), concat(post("firstname=Ada"), next.getBytes(StandardCharsets.ISO_8859_1)));
+        assertEquals(row("firstname", "Ada"), table(response));
+        assertEquals("close", response.header("Connection"));
+        assertFalse(response.text().contains("HTTP/1.1"), "a second response followed: " + response.text());
+    }
+
+    @Test
+    @DisplayName("a GET's body is not read, and what follows it is not answered: the connection closes")
+    void getWithBody() throws Exception {
+        var request = "GET /style.css HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcdeGET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+        var response = Http.exchange(server.port(), request);
+        assertEquals(200, response.status());
+        assertArrayEquals(Files.readAllBytes(Step.root().resolve(STEP).resolve("www/style.css")), response.body());
+    }
+}
