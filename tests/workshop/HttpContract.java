@@ -3,14 +3,19 @@ package workshop;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every HTTP step promises (WORKSHOP.md, "HTTP, from step03 on"), checked over a raw socket.
@@ -29,6 +34,15 @@ public abstract class HttpContract {
     /** True where the step answers one request and exits: then each check wants a fresh server. */
     protected boolean oneShot() {
         return false;
+    }
+
+    /** This step's folder, from the test class's tag: @Tag("step04") is step04-forever-threaded. */
+    protected String step() throws IOException {
+        var tag = getClass().getAnnotation(Tag.class).value();
+        try (var folders = Files.list(Step.root())) {
+            return folders.map(folder -> folder.getFileName().toString()).filter(name -> name.startsWith(tag + "-"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no folder " + tag + "-* in " + Step.root()));
+        }
     }
 
     /** A request every step answers with 200, to show the server still serves after bad input. */
@@ -216,6 +230,27 @@ public abstract class HttpContract {
             assertEquals("GET /log-check\\x01\\x1b[31m\\x22 HTTP/1.1", matcher.group(1));
             assertEquals("400", matcher.group(2));
         });
+    }
+
+    @Test
+    @DisplayName("--help prints the usage on stdout and exits 0")
+    void help() throws IOException {
+        Cli.assertHelp(step(), "Server.java");
+    }
+
+    @ParameterizedTest(name = "Server.java {0}")
+    @ValueSource(strings = {"abc", "70000", "+80", "-x"})
+    @DisplayName("a bad argument gets one Error line and the usage on stderr, exit 2")
+    void badArgument(String argument) throws IOException {
+        Cli.assertUsageError(step(), "Server.java " + argument);
+    }
+
+    @Test
+    @DisplayName("a port in use gets one Error line, exit 1")
+    void portInUse() throws IOException {
+        try (var taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Cli.assertPortInUse(step(), taken.getLocalPort());
+        }
     }
 
     /** Every response of ours has these, errors included: WORKSHOP.md's list. */

@@ -20,6 +20,7 @@ public final class Step implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);  // through ./jbang a cold start compiles first
     static final Pattern BANNER_PORT = Pattern.compile(" port (\\d+)");
     static final Map<String, Future<Path>> COMPILED = new ConcurrentHashMap<>();
+    static final Path CLASSES = classesFolder();  // one folder per test run, removed when the run ends
     static final Map<Class<?>, List<Step>> STARTED_BY = new ConcurrentHashMap<>();
 
     final String name;
@@ -137,6 +138,21 @@ public final class Step implements AutoCloseable {
         }
     }
 
+    /** Waits for text on stderr (a log line of a failure, say); fails with the output so far if none comes in time. */
+    public void awaitStderr(String text, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!stderr.toString().contains(text)) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("no '" + text + "' on stderr of " + name + " within " + timeout.toSeconds() + " s\n" + output());
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
     /** Waits for the process to end by itself and returns its exit code; fails (and kills it) if it doesn't. */
     public int awaitExit(Duration timeout) {
         try {
@@ -238,13 +254,28 @@ public final class Step implements AutoCloseable {
     static Path compile(String step, String program) throws IOException {
         var source = root().resolve(step).resolve(program);
         if (!Files.exists(source)) throw new FileNotFoundException(source + " does not exist");
-        var classes = Files.createTempDirectory("workshop-" + step + "-");
-        classes.toFile().deleteOnExit();
+        var classes = Files.createDirectories(CLASSES.resolve(step).resolve(program));
         var errors = new ByteArrayOutputStream();
         var ok = ToolProvider.getSystemJavaCompiler().run(null, null, errors,
                 "-d", classes.toString(), "-proc:none", "-nowarn", source.toString());
         if (ok != 0) throw new IllegalStateException("javac failed on " + source + ":\n" + errors);
         return classes;
+    }
+
+    static Path classesFolder() {
+        try {
+            var folder = Files.createTempDirectory("workshop-classes-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (var paths = Files.walk(folder)) {
+                    paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                } catch (IOException e) {
+                    // a leftover folder in the temp dir is no failure of the tests
+                }
+            }));
+            return folder;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The test class (tagged stepNN) on the stack that is starting this process. */

@@ -3,7 +3,6 @@ package workshop;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -59,36 +58,5 @@ class Step03Test extends HttpContract {
     @DisplayName("a client that connects and closes without a word is not answered, and the server exits 0")
     void emptyConnection() throws Exception {
         withServer(server -> Http.connect(server.port()).close());
-    }
-
-    @Test
-    @DisplayName("--help prints the usage and exits 0")
-    void help() throws Exception {
-        try (var server = Step.launch(STEP, "Server.java").args("--help").start()) {
-            assertEquals(0, server.awaitExit(Duration.ofSeconds(10)));
-            assertTrue(server.stdout().startsWith("Usage: Server.java [port]"), server::output);
-        }
-    }
-
-    @Test
-    @DisplayName("a bad port is one Error line and the usage, exit 2")
-    void badPort() throws Exception {
-        for (var port : new String[] {"abc", "70000", "+80", "-1"}) {
-            try (var server = Step.launch(STEP, "Server.java").args(port).start()) {
-                assertEquals(2, server.awaitExit(Duration.ofSeconds(10)), port);
-                assertTrue(server.stderr().startsWith("Error: "), server::output);
-                assertFalse(server.stderr().contains("Exception"), server::output);
-            }
-        }
-    }
-
-    @Test
-    @DisplayName("a port in use is one Error line, exit 1")
-    void portInUse() throws Exception {
-        try (var taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-             var server = Step.launch(STEP, "Server.java").args(String.valueOf(taken.getLocalPort())).start()) {
-            assertEquals(1, server.awaitExit(Duration.ofSeconds(10)));
-            assertEquals("Error: cannot listen on port " + taken.getLocalPort() + ": Address already in use", server.stderr().strip());
-        }
     }
 }
