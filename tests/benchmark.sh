@@ -7,6 +7,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 seconds=${1:-5}
 work=$(mktemp -d)
+chmod 755 "$work"  # nginx's workers run as another user, and must read the files
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
@@ -29,9 +30,10 @@ start() {
   last_pid=$!  # ./jbang ends by exec'ing java: this is the server's own pid
 }
 port_of() {  # the port from a step's banner, waiting for it
-  local i
+  local i port
   for i in $(seq 1 120); do
-    grep -o ' port [0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d' ' -f3 && return
+    port=$(grep -o ' port [0-9]*' "$work/$1.log" 2>/dev/null | head -1 | cut -d' ' -f3)
+    [ -n "$port" ] && echo "$port" && return
     sleep 0.5
   done
   echo "no banner from $1" >&2; exit 1
@@ -40,7 +42,6 @@ java_home=$(./jbang jdk home 2>/dev/null | tail -1)
 
 start step04 ./jbang step04-forever-threaded/Server.java 0
 start step05 ./jbang step05-static-files/Server.java 0 -d "$work/root"
-pid05=$last_pid
 start jwebserver "$java_home/bin/jwebserver" -b 127.0.0.1 -p 18452 -d "$work/root"
 command -v python3 >/dev/null && start python python3 -m http.server 18453 --bind 127.0.0.1 --directory "$work/root"
 if command -v nginx >/dev/null; then
@@ -86,10 +87,13 @@ servers /small.html 50 step05 "$p05"
 echo "10 MiB file, 4 connections:"
 servers /big.bin 4 step05 "$p05"
 
-# Peak memory (VmHWM) of step05 before and after sending the 1 GiB file once.
-if [ -r "/proc/$pid05/status" ]; then
-  before=$(awk '/VmHWM/ {print $2}' "/proc/$pid05/status")
-  curl -s -o /dev/null "http://127.0.0.1:$p05/huge.bin"
-  after=$(awk '/VmHWM/ {print $2}' "/proc/$pid05/status")
-  echo "step05 peak RSS: ${before} KiB before a 1 GiB download, ${after} KiB after (+$(( (after - before) / 1024 )) MiB)"
+# Peak memory (VmHWM) of a fresh step05 before and after sending the 1 GiB file once: streaming keeps it flat.
+start rss ./jbang step05-static-files/Server.java 0 -d "$work/root"
+pid=$last_pid
+port=$(port_of rss)
+if [ -r "/proc/$pid/status" ]; then
+  before=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  curl -s -o /dev/null "http://127.0.0.1:$port/huge.bin"
+  after=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  echo "step05 peak RSS: $((before / 1024)) MiB before a 1 GiB download, $((after / 1024)) MiB after (+$(( (after - before) / 1024 )) MiB)"
 fi

@@ -1,0 +1,442 @@
+package workshop;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.*;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.*;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@Tag("step07")
+@DisplayName("step07 cgi")
+@Execution(ExecutionMode.CONCURRENT)  // two servers for all tests: each script runs in a process of its own anyway
+class Step07Test extends HttpContract {
+    static final String STEP = "step07-cgi";
+    static final String SECRET = "sentinel-" + UUID.randomUUID();  // in every file that must never be sent
+    static final int CGI_TIMEOUT_MILLIS = 1000;                    // the hasty server's; the other keeps the real 10 s
+    static final boolean SH = onPath("sh");                          // Windows without Git for Windows has no sh
+    static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    /** Output that is no CGI response: each gets 502, and the reason only in the server's log. */
+    static final Map<String, String> BAD_SCRIPTS = Map.of(
+            "no-type.sh", "X-A: 1\\n\\nno Content-Type\\n",
+            "no-blank-line.sh", "Content-Type: text/plain\\n",
+            "bad-status.sh", "Status: 2000 Too Much\\nContent-Type: text/plain\\n\\nx\\n",
+            "status-1xx.sh", "Status: 100 Continue\\nContent-Type: text/plain\\n\\nx\\n",
+            "bad-location.sh", "Location: not a url\\n\\n",
+            "bad-name.sh", "Content Type: text/plain\\n\\nx\\n",
+            "cr-in-value.sh", "Content-Type: text/plain\\nX-A: a\\rSet-Cookie: b\\n\\nx\\n",
+            "nul-in-value.sh", "Content-Type: text/plain\\nX-A: a\\000b\\n\\nx\\n");
+
+    @TempDir
+    static Path parent;  // holds the document root and, beside it, what no URL may reach
+    static Path root;    // a copy of the step's www/, plus the scripts only the tests need
+    static Step server;  // with the real CGI timeout: a Java script's JVM may take seconds on a busy machine
+    static Step hasty;   // with a short one, for the scripts that run too long
+
+    @BeforeAll
+    static void start() throws IOException {
+        root = parent.resolve("www");
+        copy(Step.root().resolve(STEP).resolve("www"), root);
+        var cgi = root.resolve("cgi-bin");
+        // Must never run, nor be sent: the side effect and the printed word would show it.
+        var ran = parent.resolve("ran").toString().replace('\\', '/');
+        var sideEffect = "#!/bin/sh\necho ran > '" + ran + "'\nprintf 'Content-Type: text/plain\\n\\nRAN-%s\\n' " + SECRET + "\n";
+        write(cgi, "secret.rb", sideEffect + "# " + SECRET + "\n");      // no interpreter for .rb, not executable
+        write(cgi, "secret.txt", SECRET + "\n");
+        write(root, "outside.sh", sideEffect);                             // a script outside cgi-bin is a file
+        write(parent, "beyond.sh", sideEffect);                            // and outside the root it is nothing
+        write(Files.createDirectories(cgi.resolve("sub")), "inner.sh", sideEffect);  // only cgi-bin's own files run
+        symlink(cgi.resolve("link-out.sh"), Path.of("..", "outside.sh"));  // in cgi-bin, but really outside it
+        symlink(root.resolve("link-in.rb"), Path.of("cgi-bin", "secret.rb"));  // outside cgi-bin, but really in it
+        if (POSIX) {
+            var exec = write(cgi, "hello.cgi", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nhello from a shebang\\n'\n");
+            Files.setPosixFilePermissions(exec, PosixFilePermissions.fromString("rwxr-xr-x"));
+            var noShebang = write(cgi, "exec.txt", sideEffect.replace("#!/bin/sh\n", "") + "# " + SECRET + "\n");
+            Files.setPosixFilePermissions(noShebang, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        // One behaviour each, for the tests below.
+        write(cgi, "status.sh", "printf 'Status: 201 Created\\nContent-Type: text/plain\\nX-Script: yes\\n"
+                + "Content-Length: 999\\nConnection: keep-alive\\nServer: evil\\n\\ncreated\\n'\n");
+        write(cgi, "no-reason.sh", "printf 'Status: 404\\r\\nContent-Type: text/plain\\r\\n\\r\\nnot here\\n'\n");
+        write(cgi, "away.sh", "printf 'Status: 301 Moved Permanently\\nLocation: https://example.org/x?y=1\\n\\n'\n");
+        write(cgi, "noisy.sh", "echo \"noisy says $QUERY_STRING\" >&2\nprintf 'Content-Type: text/plain\\n\\nfine\\n'\n");
+        write(cgi, "sleeper.sh", "sleep 60 &\necho $! > sleeper.pid\nwait\n");  // its child must die with it
+        write(cgi, "slow-body.sh", "printf 'Content-Type: text/plain\\n\\nfirst line\\n'\nsleep 60\n");
+        write(cgi, "endless-head.sh", "while :; do echo 'X-Filler: 1'; done\n");
+        write(cgi, "endless-body.sh", "echo $$ > endless.pid\nprintf 'Content-Type: text/plain\\n\\n'\n"
+                + "while :; do echo 'all work and no play makes jack a dull boy'; done\n");
+        write(cgi, "crash.java", "void main() {\n    throw new IllegalStateException(\"boom in crash.java\");\n}\n");
+        for (var bad : BAD_SCRIPTS.entrySet()) write(cgi, bad.getKey(), "printf '" + bad.getValue() + "'\n");
+        server = Step.launch(STEP, "Server.java").args("0", "-d", root.toString()).jvm(FAST_DEADLINE).start();
+        hasty = Step.launch(STEP, "Server.java").args("0", "-d", root.toString())
+                .jvm("-Dworkshop.cgiTimeoutMillis=" + CGI_TIMEOUT_MILLIS).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        hasty.close();
+    }
+
+    @Override
+    protected Step server() {
+        return server;
+    }
+
+    @Test
+    @DisplayName("the form posts to a Java script, which greets the name escaped (through ./jbang, as the README says)")
+    void formThroughJbang() throws Exception {
+        try (var viaJbang = Step.launch(STEP, "Server.java").args("0").viaJbang().start()) {
+            var page = Http.get(viaJbang.port(), "/");
+            assertEquals(200, page.status(), page::toString);
+            assertTrue(page.text().contains("action=\"/cgi-bin/post.java\""), "the form's action: " + page.text());
+            var response = Http.send(Http.request(viaJbang.port(), "/cgi-bin/post.java")
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("firstname=Zo%C3%AB+%3Cb%3E&lastname=x")).build());
+            var text = new String(response.body(), StandardCharsets.UTF_8);
+            assertEquals(200, response.statusCode(), text + "\n" + viaJbang.output());
+            assertEquals("text/html; charset=utf-8", response.headers().firstValue("Content-Type").orElse(null));
+            assertTrue(text.contains("Hello, Zoë &lt;b&gt;!"), text);
+            assertFalse(text.contains("<b>"), "the name went into HTML unescaped: " + text);
+        }
+    }
+
+    @Test
+    @DisplayName("a GET with a query string runs the Java script too; a malformed form gets the script's own 400")
+    void javaScriptGet() throws Exception {
+        var response = Http.get(server.port(), "/cgi-bin/post.java?firstname=Ada%20L%C3%B6w");
+        assertEquals(200, response.status(), response::toString);
+        assertTrue(response.text().contains("Hello, Ada Löw!"), response.text());
+        var bad = Http.get(server.port(), "/cgi-bin/post.java?firstname=%zz");
+        assertEquals("HTTP/1.1 400 Bad Request", bad.statusLine(), bad::toString);
+    }
+
+    @Test
+    @DisplayName("the seeds' post.py runs with python3 (where there is one)")
+    void pythonScript() throws Exception {
+        assumeTrue(onPath("python3"), "no python3 on the PATH");
+        var response = Http.exchange(server.port(), post("/cgi-bin/post.py", "firstname=%3Ci%3EGrace"));
+        assertEquals(200, response.status(), response::toString);
+        assertTrue(response.text().contains("Hello, &lt;i&gt;Grace!"), response.text());
+    }
+
+    @Test
+    @DisplayName("a GET's meta-variables, one by one: request headers as HTTP_*, but no Proxy and no Authorization")
+    void environmentOfGet() throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.exchange(server.port(), "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                + "\r\nX-Custom: <hello> & bye\r\nX-Twice: a\r\nX-Twice: b\r\nX_Under: 1\r\nProxy: http://evil.example:8080"
+                + "\r\nAuthorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\n");
+        assertEquals(200, response.status(), response::toString);
+        assertNull(response.header("Content-Length"), "a script's body ends when the connection closes");
+        var env = environment(response);
+        assertEquals("CGI/1.1", env.get("GATEWAY_INTERFACE"), env::toString);
+        assertEquals("GET", env.get("REQUEST_METHOD"));
+        assertEquals("HTTP/1.1", env.get("SERVER_PROTOCOL"));
+        assertEquals(String.valueOf(server.port()), env.get("SERVER_PORT"));
+        assertNotNull(env.get("SERVER_NAME"));
+        assertNotNull(env.get("SERVER_SOFTWARE"));
+        assertEquals("/cgi-bin/env.sh", env.get("SCRIPT_NAME"));
+        assertEquals("", env.get("QUERY_STRING"), "QUERY_STRING is set, and empty");
+        assertEquals("127.0.0.1", env.get("REMOTE_ADDR"));
+        assertTrue(env.get("REMOTE_PORT").matches("[0-9]+"), env.get("REMOTE_PORT"));
+        assertEquals("127.0.0.1:" + server.port(), env.get("HTTP_HOST"));
+        assertEquals("<hello> & bye", env.get("HTTP_X_CUSTOM"));
+        assertEquals("a, b", env.get("HTTP_X_TWICE"), "repeated fields are joined");
+        assertFalse(env.containsKey("HTTP_X_UNDER"), "X_Under would pass for X-Under");
+        assertFalse(env.containsKey("HTTP_PROXY"), "httpoxy: a Proxy header must not become HTTP_PROXY");
+        assertFalse(env.containsKey("HTTP_AUTHORIZATION"), "credentials are not passed on");
+        assertFalse(env.containsKey("CONTENT_LENGTH"), "no body, no CONTENT_LENGTH");
+        assertFalse(env.containsKey("PATH_TRANSLATED"), "no PATH_INFO, no PATH_TRANSLATED");
+        assertNotNull(env.get("PATH"), "PATH, to find programs");
+        for (var name : List.of("HOME", "USER", "JAVA_HOME", "JAVA_TOOL_OPTIONS"))  // the server's own environment stays its own
+            if (System.getenv(name) != null) assertFalse(env.containsKey(name), name + " leaked into the script's environment");
+        assertEquals("", stdin(response), "a GET has no body: stdin is empty, and closed");
+    }
+
+    @Test
+    @DisplayName("a POST's body reaches an sh script's stdin, with CONTENT_LENGTH and CONTENT_TYPE")
+    void environmentOfPost() throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.exchange(server.port(), post("/cgi-bin/env.sh", "firstname=%3Cb%3E&x=1"));
+        assertEquals(200, response.status(), response::toString);
+        var env = environment(response);
+        assertEquals("POST", env.get("REQUEST_METHOD"));
+        assertEquals("21", env.get("CONTENT_LENGTH"));
+        assertEquals("application/x-www-form-urlencoded", env.get("CONTENT_TYPE"));
+        assertFalse(env.containsKey("HTTP_CONTENT_LENGTH") || env.containsKey("HTTP_CONTENT_TYPE"), env::toString);
+        assertEquals("firstname=%3Cb%3E&x=1", stdin(response));
+    }
+
+    @Test
+    @DisplayName("a script that reads stdin to its end gets the whole body, then end-of-file")
+    void stdinToTheEnd() throws Exception {
+        assumeTrue(SH, "no sh");
+        var form = "x=" + "0123456789".repeat(50_000) + "&end=here";  // 500 kB: more than a pipe holds
+        var response = Http.exchange(hasty.port(), post("/cgi-bin/env.sh", form));
+        assertEquals(200, response.status(), "a script waiting for more input is killed: 504");
+        assertEquals(form, stdin(response));
+    }
+
+    @Test
+    @DisplayName("/cgi-bin/env.sh/extra/path?x=1 splits into SCRIPT_NAME, PATH_INFO (decoded) and QUERY_STRING (not)")
+    void pathInfo() throws Exception {
+        assumeTrue(SH, "no sh");
+        var env = environment(Http.get(server.port(), "/cgi-bin/env.sh/extra/path%20two?x=1&y=%41"));
+        assertEquals("/cgi-bin/env.sh", env.get("SCRIPT_NAME"), env::toString);
+        assertEquals("/extra/path two", env.get("PATH_INFO"));
+        assertEquals("x=1&y=%41", env.get("QUERY_STRING"));
+        var translated = Path.of(env.get("PATH_TRANSLATED"));
+        assertEquals(root.toRealPath().resolve("extra").resolve("path two"), translated, "PATH_INFO mapped into the root");
+    }
+
+    @Test
+    @DisplayName("Status sets the status and its reason; the server keeps its own framing fields")
+    void status() throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.get(server.port(), "/cgi-bin/status.sh");
+        assertEquals("HTTP/1.1 201 Created", response.statusLine(), response::toString);
+        assertEquals("yes", response.header("X-Script"));
+        assertEquals("created\n", response.text());
+        assertNull(response.header("Content-Length"), "the script's Content-Length: 999 was a lie");
+        assertEquals("close", response.header("Connection"));
+        assertEquals(List.of("workshop-step07"), response.headers().get("Server"));
+        assertNull(response.header("Status"), "Status is for the server, not the client");
+        assertEquals("HTTP/1.1 404 Not Found", Http.get(server.port(), "/cgi-bin/no-reason.sh").statusLine(), "no reason: ours");
+    }
+
+    @Test
+    @DisplayName("Location redirects: 302 when there is no Status, the script's own status when there is")
+    void location() throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.get(server.port(), "/cgi-bin/redirect.sh");
+        assertEquals("HTTP/1.1 302 Found", response.statusLine(), response::toString);
+        assertEquals("/", response.header("Location"));
+        var away = Http.get(server.port(), "/cgi-bin/away.sh");
+        assertEquals(301, away.status(), away::toString);
+        assertEquals("https://example.org/x?y=1", away.header("Location"));
+    }
+
+    static Stream<String> invalidScripts() {
+        return Stream.concat(BAD_SCRIPTS.keySet().stream().sorted(), Stream.of("broken.sh"));  // and the lesson's own
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidScripts")
+    @DisplayName("output that is not a valid CGI response gets 502, and the reason goes to the log only")
+    void invalidResponse(String script) throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.get(server.port(), "/cgi-bin/" + script);
+        assertEquals(502, response.status(), response::toString);
+        assertErrorPage(response);
+        assertFalse(response.text().contains("Set-Cookie"), response.text());
+        server.awaitLine(line -> line.contains("\"GET /cgi-bin/" + script + " HTTP/1.1\" 502 "), Duration.ofSeconds(5));
+        server.awaitStderr("/cgi-bin/" + script + ": ", Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("a crashing Java script gets 502; its stack trace goes to the log, not to the client")
+    void crash() throws Exception {
+        var response = Http.get(server.port(), "/cgi-bin/crash.java");
+        assertEquals(502, response.status(), response::toString);
+        assertErrorPage(response);
+        assertFalse(response.text().contains("boom"), response.text());
+        server.awaitStderr("/cgi-bin/crash.java: Exception in thread \"main\" java.lang.IllegalStateException: boom in crash.java", Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("what a script writes to stderr goes to the server's log, each line marked with the script's name")
+    void stderrToLog() throws Exception {
+        assumeTrue(SH, "no sh");
+        var word = UUID.randomUUID().toString();
+        assertEquals(200, Http.get(server.port(), "/cgi-bin/noisy.sh?" + word).status());
+        server.awaitStderr("/cgi-bin/noisy.sh: noisy says " + word, Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("a script running past the timeout is killed with its children: 504")
+    void timeout() throws Exception {
+        assumeTrue(SH, "no sh");
+        long start = System.nanoTime();
+        var response = Http.get(hasty.port(), "/cgi-bin/sleeper.sh");
+        assertEquals(504, response.status(), response::toString);
+        assertErrorPage(response);
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(CGI_TIMEOUT_MILLIS - 200).toNanos(), "504 before the timeout");
+        assertGone(root.resolve("cgi-bin/sleeper.pid"));  // the script's child, "sleep 60"
+        hasty.awaitStderr("/cgi-bin/sleeper.sh: still running after " + CGI_TIMEOUT_MILLIS + " ms, killed", Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("a script that times out after its head was sent: the connection is reset, not closed as if complete")
+    void timeoutAfterHead() throws Exception {
+        assumeTrue(SH, "no sh");
+        try (var socket = Http.connect(hasty.port())) {
+            socket.getOutputStream().write(("GET /cgi-bin/slow-body.sh HTTP/1.1\r\nHost: x\r\n\r\n").getBytes());
+            var received = new ByteArrayOutputStream();
+            var error = assertThrows(IOException.class, () -> socket.getInputStream().transferTo(received));
+            assertTrue(received.toString(StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200 OK\r\n"), received.toString());
+            assertFalse(error instanceof java.net.SocketTimeoutException, "no reset: " + received);
+        }
+    }
+
+    @Test
+    @DisplayName("endless header lines get 502 at the header limit; the server lives on")
+    void endlessHead() throws Exception {
+        assumeTrue(SH, "no sh");
+        var response = Http.get(server.port(), "/cgi-bin/endless-head.sh");
+        assertEquals(502, response.status(), response::toString);
+        server.awaitStderr("/cgi-bin/endless-head.sh: its header block is longer than", Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("an endless body is streamed, and a client that hangs up kills the script")
+    void endlessBodyAndHangUp() throws Exception {
+        assumeTrue(SH, "no sh");
+        try (var socket = Http.connect(server.port())) {
+            socket.getOutputStream().write(("GET /cgi-bin/endless-body.sh HTTP/1.1\r\nHost: x\r\n\r\n").getBytes());
+            var in = socket.getInputStream();
+            assertEquals(200_000, in.readNBytes(200_000).length, "a streamed body goes on");
+        }
+        assertGone(root.resolve("cgi-bin/endless.pid"));
+        assertFalse(server.stderr().contains("/cgi-bin/endless-body.sh: still running"), "killed by the timeout, not by the hang-up");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/cgi-bin/secret.rb", "/cgi-bin/secret.txt", "/cgi-bin/secret.rb/more", "/cgi-bin/sub",
+            "/cgi-bin/link-out.sh", "/link-in.rb", "/%63gi-bin/secret.txt", "/cgi-bin%2fsecret.txt", "/cgi-bin/exec.txt"})
+    @DisplayName("a file in cgi-bin that is no script gets 403: never run, never sent")
+    void notExecutable(String target) throws Exception {
+        assumeTrue(!target.contains("link") || Files.isSymbolicLink(root.resolve("link-in.rb")), "no symlinks here");
+        assumeTrue(!target.contains("exec") || POSIX, "no executable bit here");
+        var response = Http.get(server.port(), target);
+        assertEquals(403, response.status(), response::toString);
+        assertErrorPage(response);
+        assertNeverRan(response);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/cgi-bin/../outside.sh", "/cgi-bin/%2e%2e/outside.sh", "/cgi-bin/%2E%2E/%2E%2E/beyond.sh",
+            "/cgi-bin/..%2f..%2fbeyond.sh", "/cgi-bin/sub/inner.sh", "/cgi-bin/./sub/inner.sh", "/cgi-bin//secret.rb",
+            "/cgi-bin/%2fsecret.rb", "/cgi-bin/.%2e/cgi-bin/secret.rb", "/cgi-bin\\secret.rb", "/cgi-bin/", "/cgi-bin"})
+    @DisplayName("dots, encodings and subfolders reach no script outside cgi-bin's own files")
+    void tricks(String target) throws Exception {
+        var response = Http.get(server.port(), target);
+        assertTrue(Set.of(301, 400, 403, 404).contains(response.status()), response::toString);
+        assertNeverRan(response);
+    }
+
+    @Test
+    @DisplayName("a script outside cgi-bin is a file like any other: sent, never run")
+    void outsideIsAFile() throws Exception {
+        var response = Http.get(server.port(), "/outside.sh");
+        assertEquals(200, response.status(), response::toString);
+        assertTrue(response.text().startsWith("#!/bin/sh"), response.text());
+        assertFalse(Files.exists(parent.resolve("ran")), "outside.sh ran");
+    }
+
+    @Test
+    @DisplayName("on Unix, an executable file that starts with #! runs without an extension we know")
+    void shebang() throws Exception {
+        assumeTrue(POSIX && SH, "no executable bit here");
+        var response = Http.get(server.port(), "/cgi-bin/hello.cgi");
+        assertEquals(200, response.status(), response::toString);
+        assertEquals("hello from a shebang\n", response.text());
+    }
+
+    @Test
+    @DisplayName("HEAD runs the script for its head and sends no body; PUT is not for scripts: 405")
+    void headAndMethods() throws Exception {
+        assumeTrue(SH, "no sh");
+        var head = Http.exchange(server.port(), "HEAD /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, head.status(), head::toString);
+        assertEquals(0, head.body().length);
+        var put = Http.exchange(server.port(), "PUT /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(405, put.status(), put::toString);
+        assertTrue(put.header("Allow").contains("POST"), put.header("Allow"));
+    }
+
+    static String post(String target, String form) {
+        return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: " + form.length() + "\r\n\r\n" + form;
+    }
+
+    /** The NAME=value lines env.sh prints in its first pre block, unescaped. */
+    static Map<String, String> environment(Http.Response response) {
+        assertEquals(200, response.status(), response::toString);
+        var env = new TreeMap<String, String>();
+        for (var line : pre(response, 0).split("\n")) {
+            int equals = line.indexOf('=');
+            if (equals > 0) env.put(line.substring(0, equals), line.substring(equals + 1));
+        }
+        return env;
+    }
+
+    /** What env.sh read from its stdin: its second pre block, unescaped. */
+    static String stdin(Http.Response response) {
+        return pre(response, 1).replaceFirst("\n$", "");
+    }
+
+    static String pre(Http.Response response, int index) {
+        var blocks = response.text().split("<pre>\n", -1);
+        assertTrue(blocks.length > index + 1, response::toString);
+        var block = blocks[index + 1];
+        return block.substring(0, block.indexOf("</pre>"))
+                .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    }
+
+    void assertNeverRan(Http.Response response) {
+        assertFalse(response.text().contains(SECRET), "a script's source was sent: " + response);
+        assertFalse(response.text().contains("RAN-"), "a script ran: " + response);
+        assertFalse(Files.exists(parent.resolve("ran")), "a script that must never run ran");
+    }
+
+    /** The script's process (its pid in this file) is gone within a few seconds. */
+    static void assertGone(Path pidFile) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (System.nanoTime() > deadline) fail("process " + pid + " (" + pidFile.getFileName() + ") still runs");
+            Thread.sleep(50);
+        }
+    }
+
+    static boolean onPath(String program) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)) || Files.isExecutable(Path.of(dir, program + ".exe")));
+    }
+
+    static Path write(Path dir, String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    static void symlink(Path link, Path target) {
+        try {
+            Files.createSymbolicLink(link, target);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows without the privilege: the symlink cases are skipped
+        }
+    }
+
+    static void copy(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (var file : files.toList()) {
+                var target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) Files.createDirectories(target);
+                else Files.copy(file, target);
+            }
+        }
+    }
+}
