@@ -19,6 +19,7 @@ static final Duration HEAD_TIMEOUT =                // the whole head, not each 
         Duration.ofMillis(Long.getLong("workshop.headTimeoutMillis", 10_000));  // tests shorten it
 static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long we wait for the client to close
 static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much of its unread input we drop meanwhile
+static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
 static final Set<String> KNOWN_METHODS =
         Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 static final String ALLOW = "GET, HEAD";
@@ -963,7 +964,7 @@ static Map<String, String> readScriptHead(InputStream stdout) throws IOException
         int colon = line.indexOf(':');
         if (colon < 1 || !isToken(line.substring(0, colon)))
             throw new ProtocolException("not a header field: " + escapeLog(line.substring(0, Math.min(line.length(), 80))));
-        var value = line.substring(colon + 1).replaceAll("^[ \t]+|[ \t]+$", "");
+        var value = trimSpaces(line.substring(colon + 1));
         if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))  // a CR or a NUL would split our head
             throw new ProtocolException("a control character in its field " + line.substring(0, colon));
         fields.merge(line.substring(0, colon), value, (first, next) -> first + ", " + next);
@@ -1014,7 +1015,7 @@ static Request readRequest(String requestLine, HeadReader reader) throws IOExcep
     var method = parts[0];
     var target = parts[1];
     var version = parts[2];
-    if (!version.matches("HTTP/[0-9]\\.[0-9]")) throw new HttpError(400, "Malformed HTTP version.");
+    if (!HTTP_VERSION.matcher(version).matches()) throw new HttpError(400, "Malformed HTTP version.");
     if (version.charAt(5) != '1') throw new HttpError(505, "This server speaks HTTP/1.0 and HTTP/1.1 only.");
     if (!target.chars().allMatch(c -> c > 0x20 && c < 0x7f)) throw new HttpError(400, "Malformed request target.");
     if (!target.startsWith("/") && !(target.equals("*") && method.equals("OPTIONS")))
@@ -1031,7 +1032,7 @@ static Request readRequest(String requestLine, HeadReader reader) throws IOExcep
         int colon = line.indexOf(':');
         // A name is a token right up to the colon: "Host : x" and folded lines (leading space) are refused.
         if (colon < 1 || !isToken(line.substring(0, colon))) throw new HttpError(400, "Malformed header field.");
-        var value = line.substring(colon + 1).replaceAll("^[ \t]+|[ \t]+$", "");  // trim() would strip more than SP and HTAB
+        var value = trimSpaces(line.substring(colon + 1));
         if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
             throw new HttpError(400, "A control character in a header value.");
         headers.computeIfAbsent(line.substring(0, colon), name -> new ArrayList<>()).add(value);
@@ -1040,6 +1041,14 @@ static Request readRequest(String requestLine, HeadReader reader) throws IOExcep
     if (hosts.size() > 1 || (hosts.isEmpty() && version.equals("HTTP/1.1")))
         throw new HttpError(400, "An HTTP/1.1 request needs exactly one Host header.");
     return new Request(method, target, version, headers);
+}
+
+/** Strips spaces and tabs at both ends, as HTTP allows around a field value; trim() would strip control characters too. */
+static String trimSpaces(String text) {
+    int start = 0, end = text.length();
+    while (start < end && (text.charAt(start) == ' ' || text.charAt(start) == '\t')) start++;
+    while (end > start && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) end--;
+    return text.substring(start, end);
 }
 
 static boolean isToken(String text) {
@@ -1058,7 +1067,7 @@ static long contentLength(Request request) throws HttpError {
     }
     if (lengths == null) return -1;
     var values = lengths.stream().flatMap(value -> Arrays.stream(value.split(",", -1)))  // "5, 5" is one length
-            .map(value -> value.replaceAll("^[ \t]+|[ \t]+$", "")).distinct().toList();
+            .map(value -> trimSpaces(value)).distinct().toList();
     // Long.parseLong would accept "+5" and non-ASCII digits: check the shape first.
     if (values.size() != 1 || !values.getFirst().matches("[0-9]+"))
         throw new HttpError(400, "Content-Length is not one decimal number.");
