@@ -167,14 +167,19 @@ record HeadReader(Socket client, InputStream in, long deadline) {
     }
 }
 
-void main(String[] args) throws IOException {
+void main(String[] args) throws IOException, InterruptedException {
     var options = parseOptions(args);
     try (var server = listen(options)) {
         IO.println(banner(server));
         IO.println("Document root: " + options.root());
         while (true) {
-            var client = server.accept();
-            Thread.ofVirtual().start(() -> serve(client, options.root()));  // the loop goes straight back to accept()
+            try {
+                var client = server.accept();
+                Thread.ofVirtual().start(() -> serve(client, options.root()));  // the loop goes straight back to accept()
+            } catch (IOException e) {  // out of file descriptors, say: those connected are still served, and close
+                System.err.println("Cannot accept a connection: " + e.getMessage());
+                Thread.sleep(100);  // give them time to, rather than spin
+            }
         }
     }
 }

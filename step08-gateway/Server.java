@@ -302,7 +302,7 @@ record HeadReader(Socket client, InputStream in, long deadline) implements BodyR
     }
 }
 
-void main(String[] args) throws IOException {
+void main(String[] args) throws IOException, InterruptedException {
     var options = parseOptions(args);
     var app = options.app().make().apply(options);  // the one place where the server meets an app: by its name
     if (options.engine().equals("jdk")) {
@@ -313,8 +313,13 @@ void main(String[] args) throws IOException {
         IO.println(banner((InetSocketAddress) server.getLocalSocketAddress()));
         IO.println("App: " + options.app().name() + " on our server, document root: " + options.root());
         while (true) {
-            var client = server.accept();
-            Thread.ofVirtual().start(() -> serve(client, app));  // the loop goes straight back to accept()
+            try {
+                var client = server.accept();
+                Thread.ofVirtual().start(() -> serve(client, app));  // the loop goes straight back to accept()
+            } catch (IOException e) {  // out of file descriptors, say: those connected are still served, and close
+                System.err.println("Cannot accept a connection: " + e.getMessage());
+                Thread.sleep(100);  // give them time to, rather than spin
+            }
         }
     }
 }

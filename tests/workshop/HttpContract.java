@@ -1,13 +1,18 @@
 package workshop;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -217,6 +222,23 @@ public abstract class HttpContract {
                 assertTrue(whileDripping && text.contains(" 408 "), "no 408 within " + 4 * HEAD_TIMEOUT_MILLIS + " ms of dripping: " + text);
             }
         });
+    }
+
+    @Test
+    @DisplayName("running out of file descriptors does not stop it: when connections close, it serves again")
+    void outOfFiles() throws Exception {
+        assumeFalse(oneShot(), "this step serves one connection and exits");
+        assumeTrue(!Step.isWindows() && Files.isExecutable(Path.of("/bin/bash")), "needs bash's ulimit");
+        try (var limited = Step.launch(step(), "Server.java").args("0").jvm(FAST_DEADLINE).fileLimit(200).start()) {
+            var silent = new ArrayList<Socket>();
+            try {
+                for (int i = 0; i < 300; i++) silent.add(Http.connect(limited.port()));  // more than it may hold open
+                limited.awaitStderr("Cannot accept a connection", Duration.ofSeconds(10));
+            } finally {
+                for (var socket : silent) socket.close();
+            }
+            assertEquals(200, Http.get(limited.port(), healthyTarget()).status(), limited::output);
+        }
     }
 
     @Test

@@ -30,28 +30,33 @@ public final class Step implements AutoCloseable {
 
     /** What to run, and how. Build one with {@link #launch}, adjust it, then {@link #start()}. */
     public record Launch(String step, String program, List<String> args, List<String> jvmOptions,
-                         Path directory, boolean throughJbang, String stdin) {
+                         Path directory, boolean throughJbang, String stdin, int fileLimit) {
         public Launch args(String... more) {
-            return new Launch(step, program, concat(args, more), jvmOptions, directory, throughJbang, stdin);
+            return new Launch(step, program, concat(args, more), jvmOptions, directory, throughJbang, stdin, fileLimit);
         }
 
         /** Options for the step's JVM, e.g. "-Dworkshop.headTimeoutMillis=500" to shorten a deadline. */
         public Launch jvm(String... more) {
-            return new Launch(step, program, args, concat(jvmOptions, more), directory, throughJbang, stdin);
+            return new Launch(step, program, args, concat(jvmOptions, more), directory, throughJbang, stdin, fileLimit);
         }
 
         public Launch in(Path dir) {
-            return new Launch(step, program, args, jvmOptions, dir, throughJbang, stdin);
+            return new Launch(step, program, args, jvmOptions, dir, throughJbang, stdin, fileLimit);
         }
 
         /** Exactly as the README says: ./jbang stepNN-.../Server.java ARGS, from the repository root. */
         public Launch viaJbang() {
-            return new Launch(step, program, args, jvmOptions, directory, true, stdin);
+            return new Launch(step, program, args, jvmOptions, directory, true, stdin, fileLimit);
         }
 
         /** Text for the program's standard input, which is then closed (null: closed at once). */
         public Launch stdin(String text) {
-            return new Launch(step, program, args, jvmOptions, directory, throughJbang, text);
+            return new Launch(step, program, args, jvmOptions, directory, throughJbang, text, fileLimit);
+        }
+
+        /** At most this many open files (Unix: ulimit -n), so that a test can run the step out of them. */
+        public Launch fileLimit(int limit) {
+            return new Launch(step, program, args, jvmOptions, directory, throughJbang, stdin, limit);
         }
 
         public Step start() throws IOException {
@@ -67,7 +72,7 @@ public final class Step implements AutoCloseable {
 
     /** A program of a step folder, e.g. launch("step04-forever-threaded", "Server.java").args("0"). */
     public static Launch launch(String step, String program) {
-        return new Launch(step, program, List.of(), List.of(), root(), false, null);
+        return new Launch(step, program, List.of(), List.of(), root(), false, null, 0);
     }
 
     /** The repository's root: the folder holding tests/Run.java, found from the working directory up. */
@@ -92,6 +97,8 @@ public final class Step implements AutoCloseable {
             command.add(launch.program().replaceFirst("\\.java$", ""));
         }
         command.addAll(launch.args());
+        if (launch.fileLimit() > 0)  // soft and hard limit both: the JVM raises its soft limit to the hard one
+            command.addAll(0, List.of("bash", "-c", "ulimit -n " + launch.fileLimit() + " && exec \"$@\"", "bash"));
         var builder = new ProcessBuilder(command).directory(launch.directory().toFile());
         builder.environment().remove("JAVA_TOOL_OPTIONS");  // its "Picked up ..." line would pollute stderr
         process = builder.start();
