@@ -1,29 +1,18 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 25+
+//SOURCES Http.java Request.java Response.java HttpError.java HeadReader.java
 
 // Step 3: Hello World over HTTP, written by hand.
 // New in this step: the bytes on the socket are an HTTP request. We read its head line by line
 // up to the empty line, parse it, and answer with a real HTTP/1.1 response. One request, then exit.
+// This file says what the server does; Http.java and the records beside it are the protocol it speaks.
 // Run: ./jbang step03-hello-http/Server.java [port]   Try: curl -v http://127.0.0.1:8000/
 
-static final String SERVER_NAME = "workshop-step03";
+static final String STEP = "step03-hello-http";     // the one name to change when this folder is copied
+static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // "workshop-step03"
 static final int DEFAULT_PORT = 8000;
 static final int BACKLOG = 50;                      // connections the OS queues for us until accept()
-static final int MAX_REQUEST_LINE = 8 * 1024;       // a longer request line gets 414, not our memory
-static final int MAX_HEAD_BYTES = 64 * 1024;        // the header section; more gets 431
-static final int MAX_HEADERS = 100;                 // more header fields get 431
-static final Duration HEAD_TIMEOUT =                // the whole head, not each read: a slow drip gets 408 too
-        Duration.ofMillis(Long.getLong("workshop.headTimeoutMillis", 10_000));  // tests shorten it
-static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long we wait for the client to close
-static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much of its unread input we drop meanwhile
-static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
-static final Set<String> KNOWN_METHODS =
-        Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 static final String ALLOW = "GET, HEAD";
-static final DateTimeFormatter HTTP_DATE =          // RFC_1123_DATE_TIME would write "3 Nov", HTTP wants "03 Nov"
-        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
-static final DateTimeFormatter LOG_DATE =
-        DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 static final String USAGE = """
         Usage: Server.java [port] [-b ADDRESS] [-h]
           port                  port to listen on (default 8000; 0 lets the OS pick a free one)
@@ -32,86 +21,6 @@ static final String USAGE = """
 
 record Options(int port, InetAddress address) {}
 
-/** The head of one request, as parsed. Header names are case-insensitive, so the map is too. */
-record Request(String method, String target, String version, Map<String, List<String>> headers) {
-    String header(String name) {
-        var values = headers.get(name);
-        return values == null ? null : values.getFirst();
-    }
-}
-
-/** One response. writeTo is the only place that frames a response on the wire. */
-record Response(int status, Map<String, String> headers, byte[] body) {
-    static Response html(int status, String html) {
-        return new Response(status, Map.of("Content-Type", "text/html; charset=utf-8"),
-                html.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Response error(int status, String message) {
-        var title = status + " " + reason(status);
-        return html(status, """
-                <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
-                <body><h1>%s</h1><p>%s</p></body></html>
-                """.formatted(title, title, escapeHtml(message)));
-    }
-
-    Response with(String name, String value) {
-        var more = new LinkedHashMap<>(headers);
-        more.put(name, value);
-        return new Response(status, more, body);
-    }
-
-    /** Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. */
-    void writeTo(OutputStream out, boolean headOnly) throws IOException {
-        var head = new StringBuilder("HTTP/1.1 " + status + " " + reason(status) + "\r\n");
-        head.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
-        head.append("Server: ").append(SERVER_NAME).append("\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        head.append("Content-Length: ").append(body.length).append("\r\n");
-        head.append("Connection: close\r\n\r\n");
-        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (!headOnly) out.write(body);
-        out.flush();
-    }
-}
-
-/** The client's mistake: answered with an error page of this status, and we carry on. */
-static final class HttpError extends Exception {
-    final int status;
-
-    HttpError(int status, String message) {
-        super(message);
-        this.status = status;
-    }
-}
-
-/** Reads the request head line by line, with one deadline for all of it. */
-record HeadReader(Socket client, InputStream in, long deadline) {
-    /** One line without its line end; null if the client closed before sending any of it. */
-    String readLine(int limit, int tooLongStatus) throws IOException, HttpError {
-        var line = new ByteArrayOutputStream();
-        for (int b; (b = read()) != '\n'; ) {
-            if (b == -1 && line.size() == 0) return null;
-            if (b == -1) throw new HttpError(400, "The request head ended before its empty line.");
-            if (line.size() == limit) throw new HttpError(tooLongStatus, "A line of the request head is longer than " + limit + " bytes.");
-            line.write(b);
-        }
-        var text = line.toString(StandardCharsets.ISO_8859_1);  // HTTP's head is bytes; Latin-1 maps each to one char
-        if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);  // a bare LF is accepted (RFC 9112 §2.2)
-        if (text.indexOf('\r') >= 0) throw new HttpError(400, "A bare CR in the request head.");
-        return text;
-    }
-
-    /** One byte; the socket timeout is what is left of the deadline, so a slow drip cannot outlast it. */
-    private int read() throws IOException {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) throw new SocketTimeoutException("request head deadline passed");
-        client.setSoTimeout((int) left);
-        return in.read();
-    }
-}
-
 void main(String[] args) throws IOException {
     var options = parseOptions(args);
     try (var server = listen(options)) {
@@ -119,6 +28,52 @@ void main(String[] args) throws IOException {
         serve(server.accept());
     }
 }
+
+/** Owns one connection: handle it, then close it, whatever happens. */
+static void serve(Socket client) {
+    try (client) {
+        handle(client);
+        Http.linger(client);
+    } catch (IOException e) {
+        System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
+    }
+}
+
+static void handle(Socket client) throws IOException {
+    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
+            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+    String requestLine = null;
+    Request request = null;
+    Response response;
+    try {
+        requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
+        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
+        request = Http.readRequest(requestLine, reader);
+        IO.println(request);  // what we parsed, for the lesson; the next step keeps only the log line
+        response = route(request);
+    } catch (HttpError e) {
+        response = Response.error(e.status, e.getMessage());
+    } catch (SocketTimeoutException e) {
+        response = Response.error(408,
+                "The request head did not arrive within " + Http.HEAD_TIMEOUT.toMillis() + " ms.");
+    } catch (RuntimeException e) {  // our bug, not the client's: the trace goes to our log, never to the client
+        e.printStackTrace();
+        response = Response.error(500, "The server failed to answer this request.");
+    }
+    boolean headOnly = request != null && request.method().equals("HEAD");
+    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
+    Http.log(client, requestLine, response.status(), headOnly ? 0 : response.body().length);
+}
+
+static Response route(Request request) {
+    if (!Http.KNOWN_METHODS.contains(request.method()))
+        return Response.error(501, "This server does not implement the method " + request.method() + ".");
+    if (!request.method().equals("GET") && !request.method().equals("HEAD"))
+        return Response.error(405, "Only GET and HEAD are allowed here.").with("Allow", ALLOW);
+    return Response.html(200, "<h1>Hello World</h1>");
+}
+
+// The command line: options, then bind and listen. Read it last; it is the same in every step.
 
 static Options parseOptions(String[] args) {
     try {
@@ -181,148 +136,6 @@ static ServerSocket listen(Options options) {
 static String banner(ServerSocket server) {
     var host = server.getInetAddress().getHostAddress();
     var urlHost = host.contains(":") ? "[" + host + "]" : host;
-    return "Serving HTTP on %s port %d (http://%s:%d/) ...".formatted(host, server.getLocalPort(), urlHost, server.getLocalPort());
-}
-
-/** Owns one connection: handle it, then close it, whatever happens. */
-static void serve(Socket client) {
-    try (client) {
-        handle(client);
-        linger(client);
-    } catch (IOException e) {
-        System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
-    }
-}
-
-static void handle(Socket client) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + HEAD_TIMEOUT.toNanos());
-    String requestLine = null;
-    Request request = null;
-    Response response;
-    try {
-        requestLine = reader.readLine(MAX_REQUEST_LINE, 414);
-        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
-        request = readRequest(requestLine, reader);
-        IO.println(request);  // what we parsed, for the lesson; the next step keeps only the log line
-        response = route(request);
-    } catch (HttpError e) {
-        response = Response.error(e.status, e.getMessage());
-    } catch (SocketTimeoutException e) {
-        response = Response.error(408, "The request head did not arrive within " + HEAD_TIMEOUT.toMillis() + " ms.");
-    } catch (RuntimeException e) {  // our bug, not the client's: the trace goes to our log, never to the client
-        e.printStackTrace();
-        response = Response.error(500, "The server failed to answer this request.");
-    }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly);
-    log(client, requestLine, response.status(), headOnly ? 0 : response.body().length);
-}
-
-static Response route(Request request) {
-    if (!KNOWN_METHODS.contains(request.method()))
-        return Response.error(501, "This server does not implement the method " + request.method() + ".");
-    if (!request.method().equals("GET") && !request.method().equals("HEAD"))
-        return Response.error(405, "Only GET and HEAD are allowed here.").with("Allow", ALLOW);
-    return Response.html(200, "<h1>Hello World</h1>");
-}
-
-/** Parses the request line and reads the header fields up to the empty line. The body, if any, stays unread. */
-static Request readRequest(String requestLine, HeadReader reader) throws IOException, HttpError {
-    var parts = requestLine.split(" ", -1);  // exactly "METHOD SP TARGET SP VERSION"
-    if (parts.length != 3 || !isToken(parts[0]) || parts[1].isEmpty())
-        throw new HttpError(400, "The request line is not METHOD TARGET VERSION.");
-    var method = parts[0];
-    var target = parts[1];
-    var version = parts[2];
-    if (!HTTP_VERSION.matcher(version).matches()) throw new HttpError(400, "Malformed HTTP version.");
-    if (version.charAt(5) != '1') throw new HttpError(505, "This server speaks HTTP/1.0 and HTTP/1.1 only.");
-    if (!target.chars().allMatch(c -> c > 0x20 && c < 0x7f)) throw new HttpError(400, "Malformed request target.");
-    if (!target.startsWith("/") && !(target.equals("*") && method.equals("OPTIONS")))
-        throw new HttpError(400, "The request target must be a path starting with /.");
-
-    var headers = new TreeMap<String, List<String>>(String.CASE_INSENSITIVE_ORDER);
-    int budget = MAX_HEAD_BYTES;
-    for (int count = 0; ; count++) {
-        var line = reader.readLine(budget, 431);
-        if (line == null) throw new HttpError(400, "The request head ended before its empty line.");
-        if (line.isEmpty()) break;
-        if (count == MAX_HEADERS) throw new HttpError(431, "More than " + MAX_HEADERS + " header fields.");
-        budget -= line.length() + 2;
-        int colon = line.indexOf(':');
-        // A name is a token right up to the colon: "Host : x" and folded lines (leading space) are refused.
-        if (colon < 1 || !isToken(line.substring(0, colon))) throw new HttpError(400, "Malformed header field.");
-        var value = trimSpaces(line.substring(colon + 1));
-        if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
-            throw new HttpError(400, "A control character in a header value.");
-        headers.computeIfAbsent(line.substring(0, colon), name -> new ArrayList<>()).add(value);
-    }
-    var hosts = headers.getOrDefault("Host", List.of());
-    if (hosts.size() > 1 || (hosts.isEmpty() && version.equals("HTTP/1.1")))
-        throw new HttpError(400, "An HTTP/1.1 request needs exactly one Host header.");
-    return new Request(method, target, version, headers);
-}
-
-/** Strips spaces and tabs at both ends, as HTTP allows around a field value; trim() would strip control characters too. */
-static String trimSpaces(String text) {
-    int start = 0, end = text.length();
-    while (start < end && (text.charAt(start) == ' ' || text.charAt(start) == '\t')) start++;
-    while (end > start && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) end--;
-    return text.substring(start, end);
-}
-
-static boolean isToken(String text) {
-    return !text.isEmpty() && text.chars().allMatch(c -> c < 0x7f && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
-}
-
-/**
- * Half-closes, then reads what the client still sends until it closes too. Closing a socket with
- * unread input makes the OS send a reset, which can destroy the response before the client reads it.
- */
-static void linger(Socket client) {
-    try {
-        client.shutdownOutput();
-        client.setSoTimeout((int) LINGER_TIMEOUT.toMillis());
-        client.getInputStream().skip(MAX_LINGER_BYTES);
-    } catch (IOException e) {
-        // The response is out; what the client does now no longer matters.
-    }
-}
-
-static String reason(int status) {
-    return switch (status) {
-        case 200 -> "OK";
-        case 400 -> "Bad Request";
-        case 404 -> "Not Found";
-        case 405 -> "Method Not Allowed";
-        case 408 -> "Request Timeout";
-        case 414 -> "URI Too Long";
-        case 431 -> "Request Header Fields Too Large";
-        case 500 -> "Internal Server Error";
-        case 501 -> "Not Implemented";
-        case 505 -> "HTTP Version Not Supported";
-        default -> "Unknown";
-    };
-}
-
-static String escapeHtml(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\"", "&quot;").replace("'", "&#39;");
-}
-
-/** One Common Log Format line: client, time, request line, status, body bytes ("-" for none). */
-static void log(Socket client, String requestLine, int status, long bytes) {
-    IO.println("%s - - [%s] \"%s\" %d %s".formatted(client.getInetAddress().getHostAddress(),
-            LOG_DATE.format(Instant.now()), requestLine == null ? "-" : escapeLog(requestLine),
-            status, bytes == 0 ? "-" : bytes));
-}
-
-/** A request line is the client's text: control characters, quotes and backslashes are written as \xHH. */
-static String escapeLog(String text) {
-    var out = new StringBuilder();
-    for (char c : text.toCharArray()) {
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') out.append("\\x%02x".formatted((int) c));
-        else out.append(c);
-    }
-    return out.toString();
+    int port = server.getLocalPort();
+    return "Serving HTTP on %s port %d (http://%s:%d/) ...".formatted(host, port, urlHost, port);
 }

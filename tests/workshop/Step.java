@@ -262,11 +262,23 @@ public final class Step implements AutoCloseable {
         var source = root().resolve(step).resolve(program);
         if (!Files.exists(source)) throw new FileNotFoundException(source + " does not exist");
         var classes = Files.createDirectories(CLASSES.resolve(step).resolve(program));
+        var arguments = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-nowarn", source.toString()));
+        arguments.addAll(sources(source));
         var errors = new ByteArrayOutputStream();
-        var ok = ToolProvider.getSystemJavaCompiler().run(null, null, errors,
-                "-d", classes.toString(), "-proc:none", "-nowarn", source.toString());
+        var ok = ToolProvider.getSystemJavaCompiler().run(null, null, errors, arguments.toArray(String[]::new));
         if (ok != 0) throw new IllegalStateException("javac failed on " + source + ":\n" + errors);
         return classes;
+    }
+
+    /** The other files a program is made of: what its //SOURCES lines name, as JBang reads them. */
+    static List<String> sources(Path program) throws IOException {
+        var files = new ArrayList<String>();
+        for (var line : Files.readAllLines(program)) {
+            if (!line.startsWith("//SOURCES ")) continue;
+            for (var name : line.substring("//SOURCES ".length()).trim().split("\\s+"))
+                files.add(program.resolveSibling(name).toString());
+        }
+        return files;
     }
 
     static Path classesFolder() {
