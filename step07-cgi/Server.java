@@ -1,33 +1,23 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 25+
+//SOURCES Http.java Request.java Response.java Body.java HttpError.java HeadReader.java Cgi.java
 
 // Step 7: run programs to answer requests, like CGIHTTPServer (CGI/1.1, RFC 3875).
 // New in this step: a URL under /cgi-bin/ runs the program it names, chosen by its extension, with the request
 // in environment variables and the body on stdin; what the program prints becomes the response.
+// This file says what the server does; Cgi.java runs a script; Http.java and the records are the protocol.
 // Run: ./jbang step07-cgi/Server.java [port] [-d DIR]   Try: open http://127.0.0.1:8000/ and send the form
 
-static final String SERVER_NAME = "workshop-step07";
+static final String STEP = "step07-cgi";            // the one name to change when this folder is copied
+static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // the Server header
 static final int DEFAULT_PORT = 8000;
 static final int BACKLOG = 1024;                    // connections the OS queues until accept(): 50 drops bursts
-static final int MAX_REQUEST_LINE = 8 * 1024;       // a longer request line gets 414, not our memory
-static final int MAX_HEAD_BYTES = 64 * 1024;        // the header section; more gets 431
-static final int MAX_HEADERS = 100;                 // more header fields get 431
-static final Duration HEAD_TIMEOUT =                // the whole head, not each read: a slow drip gets 408 too
-        Duration.ofMillis(Long.getLong("workshop.headTimeoutMillis", 10_000));  // tests shorten it
-static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long we wait for the client to close
-static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much of its unread input we drop meanwhile
-static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
-static final Set<String> KNOWN_METHODS =
-        Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 static final String ALLOW = "GET, HEAD";
 static final String FORM_PATH = "/greet";           // where index.html's form goes; every other path names a file
 static final String FORM_ALLOW = "GET, HEAD, POST";
-static final int MAX_BODY_BYTES = 1 << 20;          // a larger body gets 413 from its head alone, not an OutOfMemoryError
-static final Duration BODY_TIMEOUT =                // the whole body, like the head: 1 MiB in 10 s is 100 KiB/s
-        Duration.ofMillis(Long.getLong("workshop.bodyTimeoutMillis", 10_000));  // tests shorten it
-static final Path DEFAULT_ROOT = Files.exists(Path.of("step07-cgi")) // run from the repository root,
-        ? Path.of("step07-cgi", "www") : Path.of("www");                // or from the step's folder
-static final int BUFFER_SIZE = 64 * 1024;           // a file is sent a buffer at a time: a 3 GiB file costs 64 KiB
+static final int MAX_BODY_BYTES = 1 << 20;          // a larger body gets 413 from its head, not an OutOfMemoryError
+static final Path DEFAULT_ROOT = Files.isDirectory(Path.of(STEP))  // run from the repository root,
+        ? Path.of(STEP, "www") : Path.of("www");                     // or from the step's folder
 static final Map<String, String> CONTENT_TYPES = Map.ofEntries(  // our own table: the same answer on every OS
         Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
         Map.entry("css", "text/css; charset=utf-8"), Map.entry("js", "text/javascript; charset=utf-8"),
@@ -36,29 +26,6 @@ static final Map<String, String> CONTENT_TYPES = Map.ofEntries(  // our own tabl
         Map.entry("svg", "image/svg+xml"), Map.entry("png", "image/png"), Map.entry("jpg", "image/jpeg"),
         Map.entry("jpeg", "image/jpeg"), Map.entry("gif", "image/gif"), Map.entry("ico", "image/vnd.microsoft.icon"),
         Map.entry("webp", "image/webp"), Map.entry("pdf", "application/pdf"), Map.entry("wasm", "application/wasm"));
-static final String CGI_FOLDER = "cgi-bin";         // in the root: /cgi-bin/NAME runs NAME; nothing else ever runs
-static final String SCRIPT_ALLOW = "GET, HEAD, POST";
-static final Duration CGI_TIMEOUT =                 // a script still running then is killed, with its children
-        Duration.ofMillis(Long.getLong("workshop.cgiTimeoutMillis", 10_000));  // tests shorten it
-static final int MAX_CGI_HEAD = 64 * 1024;          // a script's header block: one printing headers forever gets 502
-static final int MAX_LOG_LINE = 8 * 1024;           // a script's stderr reaches our log in lines of at most this
-static final Map<String, List<String>> INTERPRETERS = Map.of(  // by extension: no executable bit needed, Windows works
-        "java", List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),  // our own JDK: java post.java,
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),  // tuned to start fast rather than to run long
-        "sh", List.of("sh"),
-        "py", List.of("python3"));
-static final Set<String> NOT_PASSED = Set.of(       // request fields that get no HTTP_ variable:
-        "authorization", "proxy-authorization",     // credentials stay with the server (RFC 3875 §4.1.18),
-        "proxy",                                    // HTTP_PROXY would pass for a proxy setting ("httpoxy"),
-        "content-type", "content-length");          // and these two are CONTENT_TYPE and CONTENT_LENGTH
-static final Set<String> SERVER_FIELDS =            // how the response is framed is ours to say, not the script's
-        Set.of("content-length", "transfer-encoding", "connection", "date", "server");
-static final Pattern SCRIPT_STATUS = Pattern.compile("([2-5][0-9]{2})(?: (.*))?");  // a 1xx is no final answer
-static final Pattern SCRIPT_LOCATION = Pattern.compile("(/|[A-Za-z][A-Za-z0-9+.-]*:)[!-~]*");  // a local path or a URL
-static final DateTimeFormatter HTTP_DATE =          // RFC_1123_DATE_TIME would write "3 Nov", HTTP wants "03 Nov"
-        DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
-static final DateTimeFormatter LOG_DATE =
-        DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 static final String USAGE = """
         Usage: Server.java [port] [-b ADDRESS] [-d DIRECTORY] [-h]
           port                  port to listen on (default 8000; 0 lets the OS pick a free one)
@@ -66,163 +33,11 @@ static final String USAGE = """
           -d, --directory DIR   folder to serve (default: this step's www/)
           -h, --help            print this help and exit""";
 
-record Options(int port, InetAddress address, Path root) {}
 
-/** The head of one request, as parsed. Header names are case-insensitive, so the map is too. */
-record Request(String method, String target, String version, Map<String, List<String>> headers) {
-    String header(String name) {
-        var values = headers.get(name);
-        return values == null ? null : values.getFirst();
-    }
-}
+record Options(int port, InetAddress address, Path root) {}
 
 /** One name=value pair of a form, decoded. A form may repeat a name, so a form is a list of these. */
 record Field(String name, String value) {}
-
-/** One response. writeTo is the only place that frames a response on the wire. */
-record Response(int status, String reasonPhrase, Map<String, String> headers, Body body) {
-    Response(int status, Map<String, String> headers, Body body) {
-        this(status, reason(status), headers, body);  // a script may name its own reason phrase; we use our table
-    }
-
-    static Response html(int status, String html) {
-        return new Response(status, Map.of("Content-Type", "text/html; charset=utf-8"),
-                new Bytes(html.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    static Response error(int status, String message) {
-        var title = status + " " + reason(status);
-        return html(status, """
-                <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
-                <body><h1>%s</h1><p>%s</p></body></html>
-                """.formatted(title, title, escapeHtml(message)));
-    }
-
-    Response with(String name, String value) {
-        var more = new LinkedHashMap<>(headers);
-        more.put(name, value);
-        return new Response(status, reasonPhrase, more, body);
-    }
-
-    /** Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. */
-    void writeTo(OutputStream out, boolean headOnly) throws IOException {
-        var head = new StringBuilder("HTTP/1.1 " + status + " " + reasonPhrase + "\r\n");
-        head.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
-        head.append("Server: ").append(SERVER_NAME).append("\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        if (status != 304 && body.length() >= 0)  // a 304 has no body, and a Content-Length there would describe the file (RFC 9110 §8.6)
-            head.append("Content-Length: ").append(body.length()).append("\r\n");
-        head.append("Connection: close\r\n\r\n");
-        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (!headOnly) body.writeTo(out);
-        out.flush();
-    }
-}
-
-/** What follows the head: a page in memory, a file on disk, a program's output. A length is a long: files pass 2 GiB. */
-interface Body {
-    Body EMPTY = new Bytes(new byte[0]);
-
-    /** The length for Content-Length; -1 if unknown, and then the body ends when the connection closes. */
-    long length();
-
-    /** The bytes written, for the log. */
-    default long sent() {
-        return length();
-    }
-
-    void writeTo(OutputStream out) throws IOException;
-}
-
-record Bytes(byte[] bytes) implements Body {
-    public long length() {
-        return bytes.length;
-    }
-
-    public void writeTo(OutputStream out) throws IOException {
-        out.write(bytes);
-    }
-}
-
-/** A file, read and sent a buffer at a time: never whole in memory, and exactly the length we announced. */
-record FileBody(Path file, long length) implements Body {
-    public void writeTo(OutputStream out) throws IOException {
-        try (var in = Files.newInputStream(file)) {
-            var buffer = new byte[(int) Math.min(length, BUFFER_SIZE)];  // a 1 KiB file needs no 64 KiB buffer
-            for (long left = length; left > 0; ) {
-                int n = in.read(buffer, 0, (int) Math.min(left, buffer.length));
-                if (n == -1) throw new EOFException(file.getFileName() + " got shorter while it was being sent");
-                out.write(buffer, 0, n);
-                left -= n;
-            }
-        }
-    }
-}
-
-/** The rest of a script's stdout, sent as it comes: its length is unknown until the script ends. */
-record ScriptOutput(Process process, InputStream stdout, Socket client, long deadline, AtomicLong count) implements Body {
-    public long length() {
-        return -1;
-    }
-
-    public long sent() {
-        return count.get();
-    }
-
-    public void writeTo(OutputStream out) throws IOException {
-        var buffer = new byte[BUFFER_SIZE];
-        try {
-            for (int n; (n = stdout.read(buffer)) != -1; count.addAndGet(n)) {
-                out.write(buffer, 0, n);
-                out.flush();  // what a slow script prints reaches the client as it is printed
-            }
-        } catch (IOException e) {  // the client is gone, and with it the script's reason to run
-            kill(process);
-            throw e;
-        }
-        if (System.nanoTime() - deadline >= 0) {  // killed mid-body: a plain close would pass for the end of the body,
-            client.setSoLinger(true, 0);          // so the close resets the connection, and the client sees the cut
-            throw new IOException("the script ran out of time after its response began: connection reset");
-        }
-    }
-}
-
-/** The client's mistake: answered with an error page of this status, and we carry on. */
-static final class HttpError extends Exception {
-    final int status;
-
-    HttpError(int status, String message) {
-        super(message);
-        this.status = status;
-    }
-}
-
-/** Reads the request head line by line, with one deadline for all of it. */
-record HeadReader(Socket client, InputStream in, long deadline) {
-    /** One line without its line end; null if the client closed before sending any of it. */
-    String readLine(int limit, int tooLongStatus) throws IOException, HttpError {
-        var line = new ByteArrayOutputStream();
-        for (int b; (b = read()) != '\n'; ) {
-            if (b == -1 && line.size() == 0) return null;
-            if (b == -1) throw new HttpError(400, "The request head ended before its empty line.");
-            if (line.size() == limit) throw new HttpError(tooLongStatus, "A line of the request head is longer than " + limit + " bytes.");
-            line.write(b);
-        }
-        var text = line.toString(StandardCharsets.ISO_8859_1);  // HTTP's head is bytes; Latin-1 maps each to one char
-        if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);  // a bare LF is accepted (RFC 9112 §2.2)
-        if (text.indexOf('\r') >= 0) throw new HttpError(400, "A bare CR in the request head.");
-        return text;
-    }
-
-    /** One byte; the socket timeout is what is left of the deadline, so a slow drip cannot outlast it. */
-    private int read() throws IOException {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) throw new SocketTimeoutException("request head deadline passed");
-        client.setSoTimeout((int) left);
-        return in.read();
-    }
-}
 
 void main(String[] args) throws IOException, InterruptedException {
     var options = parseOptions(args);
@@ -232,7 +47,7 @@ void main(String[] args) throws IOException, InterruptedException {
         while (true) {
             try {
                 var client = server.accept();
-                Thread.ofVirtual().start(() -> serve(client, options.root()));  // the loop goes straight back to accept()
+                Thread.ofVirtual().start(() -> serve(client, options.root()));  // straight back to accept()
             } catch (IOException e) {  // out of file descriptors, say: those connected are still served, and close
                 System.err.println("Cannot accept a connection: " + e.getMessage());
                 Thread.sleep(100);  // give them time to, rather than spin
@@ -240,6 +55,257 @@ void main(String[] args) throws IOException, InterruptedException {
         }
     }
 }
+
+/** Owns one connection: handle it, then close it, whatever happens. */
+static void serve(Socket client, Path root) {
+    try (client) {
+        handle(client, root);
+        Http.linger(client);
+    } catch (IOException e) {
+        System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
+    }
+}
+
+static void handle(Socket client, Path root) throws IOException {
+    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
+            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+    String requestLine = null;
+    Request request = null;
+    Response response;
+    try {
+        requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
+        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
+        request = Http.readRequest(requestLine, reader);
+        response = route(request, reader, root);
+    } catch (HttpError e) {
+        response = Response.error(e.status, e.getMessage());
+    } catch (SocketTimeoutException e) {
+        response = Response.error(408,
+                "The request head did not arrive within " + Http.HEAD_TIMEOUT.toMillis() + " ms.");
+    } catch (RuntimeException e) {  // our bug, not the client's: the trace goes to our log, never to the client
+        e.printStackTrace();
+        response = Response.error(500, "The server failed to answer this request.");
+    }
+    boolean headOnly = request != null && request.method().equals("HEAD");
+    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
+    Http.log(client, requestLine, response.status(), headOnly ? 0 : response.body().sent());
+}
+
+/**
+ * Only the form and the scripts read a body. Anywhere else a body (a GET may carry one) stays unread: the
+ * response closes the connection and linger() drops it, so it can never be taken for a next request.
+ */
+static Response route(Request request, HeadReader reader, Path root) throws IOException, HttpError {
+    if (!Http.KNOWN_METHODS.contains(request.method()))
+        return Response.error(501, "This server does not implement the method " + request.method() + ".");
+    long length = Http.contentLength(request);  // checked on every request, read or not
+    var parts = request.target().split("#", 2)[0].split("\\?", 2);  // path?query#fragment
+    if (parts[0].equals(FORM_PATH)) return greet(request, parts.length == 2 ? parts[1] : "", length, reader);
+    var path = decodePath(parts[0]);
+    if (Cgi.isScriptPath(root, path))
+        return runScript(request, path, parts.length == 2 ? parts[1] : "", length, reader, root);
+    if (!request.method().equals("GET") && !request.method().equals("HEAD"))
+        return Response.error(405, "Only GET and HEAD are allowed here.").with("Allow", ALLOW);
+    var file = locate(root, path);
+    if (Files.isDirectory(file)) {
+        if (!path.endsWith("/")) {  // else a browser resolves the page's relative links against the parent folder
+            // Our checked path, encoded again: never the client's text, so never //host (another server). The query
+            // is the client's, but readRequest let only visible ASCII through: no CR LF to forge a header line.
+            var query = parts.length == 2 ? "?" + parts[1] : "";
+            return new Response(301, Map.of("Location", Http.encodePath(path) + "/" + query), Body.EMPTY);
+        }
+        if (!Files.exists(file.resolve("index.html"))) return listing(path, file);
+        file = locate(root, path + "index.html");
+    } else if (path.endsWith("/")) {
+        throw new HttpError(404, "Nothing here by that name.");  // a file is not a folder
+    }
+    if (Cgi.inScriptFolder(root, file))  // reached by a symlink
+        throw new HttpError(403, "A script is run, never sent.");
+    return sendFile(request, file);
+}
+
+/**
+ * The target's path, percent-decoded once (UTF-8), then checked name by name (the seeds' open(title[1:]) opened
+ * /../../etc/passwd). Decoding before checking means %2e%2e is seen as the ".." it is; decoding once means
+ * %252e%252e is a file named "%2e%2e".
+ */
+static String decodePath(String target) throws HttpError {
+    var path = Http.percentDecode(target, "path");
+    // A NUL ends a name for the OS, not for Java; on Windows \ separates names and C: names a drive.
+    if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '\\' || c == ':'))
+        throw new HttpError(400, "The path holds a control character, a backslash or a colon.");
+    var names = path.substring(1).split("/", -1);  // "/docs/" gives "docs" and "": only the last name may be empty
+    for (int i = 0; i < names.length; i++) {
+        if (names[i].equals(".") || names[i].equals("..") || (names[i].isEmpty() && i < names.length - 1))
+            throw new HttpError(400, "The path holds an empty, '.' or '..' name.");
+        if (names[i].startsWith(".")) throw new HttpError(404, "Nothing here by that name.");  // hidden: .git, .env
+    }
+    return path;
+}
+
+/**
+ * Where the bytes of a checked path really are (symlinks followed), if that is inside the root and not
+ * hidden. Path.startsWith compares whole names: /srv/www2 is not inside /srv/www (String.startsWith would say it is).
+ */
+static Path locate(Path root, String path) throws HttpError {
+    Path file;
+    try {
+        file = root.resolve(path.substring(1)).toRealPath();
+    } catch (AccessDeniedException e) {
+        throw new HttpError(403, "This may not be read.");
+    } catch (IOException | InvalidPathException e) {  // missing, a file as a folder, a link loop, a bad name
+        throw new HttpError(404, "Nothing here by that name.");
+    }
+    if (!file.startsWith(root)) throw new HttpError(404, "Nothing here by that name.");
+    for (var name : root.relativize(file))  // nor is a hidden file reached through a symlink
+        if (name.toString().startsWith(".")) throw new HttpError(404, "Nothing here by that name.");
+    return file;
+}
+
+/** A folder without index.html: links to what it holds, each name escaped as text and percent-encoded as a link. */
+static Response listing(String path, Path folder) throws HttpError {
+    var items = new StringBuilder(path.equals("/") ? "" : "<li><a href=\"../\">../</a></li>\n");
+    try (var entries = Files.list(folder)) {
+        entries.map(entry -> entry.getFileName() + (Files.isDirectory(entry) ? "/" : ""))
+                .filter(name -> !name.startsWith("."))
+                .sorted()
+                .forEach(name -> items.append("<li><a href=\"%s\">%s</a></li>\n"
+                        .formatted(Http.encodePath(name), Http.escapeHtml(name))));
+    } catch (AccessDeniedException e) {
+        throw new HttpError(403, "This folder may not be listed.");
+    } catch (IOException e) {  // the disk failed us, not the client: a 500, with the trace in our log
+        throw new UncheckedIOException(e);
+    }
+    var title = "Directory listing for " + Http.escapeHtml(path);
+    return Response.html(200, """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
+            <body><h1>%s</h1>
+            <ul>
+            %s</ul>
+            </body></html>
+            """.formatted(title, title, items));
+}
+
+/** A regular file we may read: 200 and its bytes, or 304 when the client's copy is as new as the file. */
+static Response sendFile(Request request, Path file) throws HttpError {
+    // A FIFO or a device is no file to send: opening a FIFO blocks until someone writes into it.
+    if (!Files.isRegularFile(file)) throw new HttpError(404, "Nothing here by that name.");
+    if (!Files.isReadable(file)) throw new HttpError(403, "This may not be read.");
+    try {
+        var modified = Files.getLastModifiedTime(file).toInstant()
+                .truncatedTo(ChronoUnit.SECONDS);  // HTTP dates have whole seconds
+        var lastModified = Http.HTTP_DATE.format(modified);
+        if (notModifiedSince(request.header("If-Modified-Since"), modified))
+            return new Response(304, Map.of("Last-Modified", lastModified), Body.EMPTY);
+        return new Response(200, Map.of("Content-Type", contentType(file)), new Body.FileBody(file, Files.size(file)))
+                .with("Last-Modified", lastModified);
+    } catch (IOException e) {  // the disk failed us, not the client: a 500, with the trace in our log
+        throw new UncheckedIOException(e);
+    }
+}
+
+static boolean notModifiedSince(String since, Instant modified) {
+    if (since == null) return false;
+    try {
+        return !modified.isAfter(Http.HTTP_DATE.parse(since, Instant::from));
+    } catch (DateTimeException e) {  // a date we cannot read is ignored (RFC 9110 §13.1.3): send the file
+        return false;
+    }
+}
+
+static String contentType(Path file) {
+    var name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    var extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);  // in Turkish, "GIF" -> "gıf"
+    return CONTENT_TYPES.getOrDefault(extension, "application/octet-stream");
+}
+
+/**
+ * The form's handler: its fields come in the query of a GET, or in the body of a POST. Every refusal is
+ * decided from the head, before a 100 Continue invites the body or a byte of it is read.
+ */
+static Response greet(Request request, String query, long length, HeadReader reader) throws IOException, HttpError {
+    if (request.method().equals("GET") || request.method().equals("HEAD"))
+        return greeting("GET", query);  // HEAD gets GET's headers
+    if (!request.method().equals("POST"))
+        return Response.error(405, "Only GET, HEAD and POST are allowed here.").with("Allow", FORM_ALLOW);
+    var type = request.header("Content-Type");  // parameters such as "; charset=UTF-8" may follow
+    if (type == null || !type.matches("(?i)application/x-www-form-urlencoded[ \t]*(;.*)?"))
+        throw new HttpError(415, "This form takes application/x-www-form-urlencoded only.");
+    var body = receiveBody(request, length, reader);
+    return greeting("POST", new String(body, StandardCharsets.ISO_8859_1));  // a char a byte: percentDecode reads UTF-8
+}
+
+/** The page that answers the form. Every name and value the client sent is escaped on its way into the HTML. */
+static Response greeting(String method, String form) throws HttpError {
+    var fields = parseForm(form);
+    var name = fields.stream().filter(field -> field.name().equals("firstname"))
+            .map(Field::value).findFirst().orElse("");
+    var rows = new StringBuilder();
+    for (var field : fields)
+        rows.append("<tr><th>%s</th><td>%s</td></tr>\n"
+                .formatted(Http.escapeHtml(field.name()), Http.escapeHtml(field.value())));
+    return Response.html(200, """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Hello</title>
+            <link rel="stylesheet" href="/style.css"></head>
+            <body><h1>Hello, %s!</h1>
+            <p>You sent these fields with %s:</p>
+            <table>
+            %s</table>
+            <p><a href="/">Back to the form</a></p>
+            </body></html>
+            """.formatted(Http.escapeHtml(name), method, rows));
+}
+
+/**
+ * /cgi-bin/NAME/MORE runs the program NAME with MORE as its PATH_INFO: the server finds the script and reads
+ * the request's body; Cgi.run turns the request into the script's environment and its output into a response.
+ */
+static Response runScript(Request request, String path, String query, long length, HeadReader reader, Path root)
+        throws IOException, HttpError {
+    if (!List.of("GET", "HEAD", "POST").contains(request.method()))
+        return Response.error(405, "A script takes GET, HEAD and POST.").with("Allow", Cgi.SCRIPT_ALLOW);
+    var names = path.split("/", 4);  // "", "cgi-bin", the script's name, and what follows it: the PATH_INFO
+    if (names.length < 3 || names[2].isEmpty()) throw new HttpError(404, "Name a script: /cgi-bin/NAME.");
+    var scriptName = "/" + names[1] + "/" + names[2];
+    var script = new Cgi.Script(locate(root, scriptName), scriptName, names.length == 4 ? "/" + names[3] : "");
+    var body = request.method().equals("POST") ? receiveBody(request, length, reader) : new byte[0];
+    return Cgi.run(script, request, query, body, reader.client(), root, SERVER_NAME);
+}
+
+/**
+ * A POST's body, for the form and for a script alike: refused from the head alone if it has no length or too
+ * large a one, invited with a 100 Continue if the client waits for that, then read.
+ */
+static byte[] receiveBody(Request request, long length, HeadReader reader) throws IOException, HttpError {
+    if (length < 0) throw new HttpError(411, "A POST needs a Content-Length.");
+    if (length > MAX_BODY_BYTES) throw new HttpError(413, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
+    if (request.version().equals("HTTP/1.1") && "100-continue".equalsIgnoreCase(request.header("Expect")))
+        Http.writeContinue(reader.client().getOutputStream());  // the client holds its body back until it reads this
+    return Http.readBody(reader, (int) length);
+}
+
+/**
+ * application/x-www-form-urlencoded: name=value pairs joined by &, + for a space, %XX for a byte of UTF-8.
+ * The value starts after the first =; a name without = has an empty value. + becomes a space before the
+ * escapes are decoded, so %2B stays a +.
+ */
+static List<Field> parseForm(String form) throws HttpError {
+    var fields = new ArrayList<Field>();
+    for (var pair : form.split("&")) {
+        if (pair.isEmpty()) continue;  // "a=1&&b=2", or a trailing &
+        int equals = pair.indexOf('=');
+        var name = equals < 0 ? pair : pair.substring(0, equals);
+        var value = equals < 0 ? "" : pair.substring(equals + 1);
+        fields.add(new Field(Http.percentDecode(name.replace('+', ' '), "form"),
+                Http.percentDecode(value.replace('+', ' '), "form")));
+    }
+    return fields;
+}
+
+// The command line: options, then bind and listen. Read it last; it is the same in every step.
 
 static Options parseOptions(String[] args) {
     try {
@@ -297,7 +363,8 @@ static InetAddress parseAddress(String text) {
 static Path parseRoot(String text) {
     // Not the current folder, as python3 -m http.server does: run from the repository, that would publish .git.
     if (text == null && !Files.isDirectory(DEFAULT_ROOT))
-        throw new IllegalArgumentException("no www/ folder here: run from the repository root or step07-cgi/, or pass -d DIR");
+        throw new IllegalArgumentException(
+                "no www/ folder here: run from the repository root or " + STEP + "/, or pass -d DIR");
     var root = text == null ? DEFAULT_ROOT : Path.of(text);
     if (!Files.isDirectory(root)) throw new IllegalArgumentException("'" + text + "' is not a folder");
     try {
@@ -321,617 +388,6 @@ static ServerSocket listen(Options options) {
 static String banner(ServerSocket server) {
     var host = server.getInetAddress().getHostAddress();
     var urlHost = host.contains(":") ? "[" + host + "]" : host;
-    return "Serving HTTP on %s port %d (http://%s:%d/) ...".formatted(host, server.getLocalPort(), urlHost, server.getLocalPort());
-}
-
-/** Owns one connection: handle it, then close it, whatever happens. */
-static void serve(Socket client, Path root) {
-    try (client) {
-        handle(client, root);
-        linger(client);
-    } catch (IOException e) {
-        System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
-    }
-}
-
-static void handle(Socket client, Path root) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + HEAD_TIMEOUT.toNanos());
-    String requestLine = null;
-    Request request = null;
-    Response response;
-    try {
-        requestLine = reader.readLine(MAX_REQUEST_LINE, 414);
-        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
-        request = readRequest(requestLine, reader);
-        response = route(request, reader, root);
-    } catch (HttpError e) {
-        response = Response.error(e.status, e.getMessage());
-    } catch (SocketTimeoutException e) {
-        response = Response.error(408, "The request head did not arrive within " + HEAD_TIMEOUT.toMillis() + " ms.");
-    } catch (RuntimeException e) {  // our bug, not the client's: the trace goes to our log, never to the client
-        e.printStackTrace();
-        response = Response.error(500, "The server failed to answer this request.");
-    }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly);
-    log(client, requestLine, response.status(), headOnly ? 0 : response.body().sent());
-}
-
-/**
- * Only the form and the scripts read a body. Anywhere else a body (a GET may carry one) stays unread: the
- * response closes the connection and linger() drops it, so it can never be taken for a next request.
- */
-static Response route(Request request, HeadReader reader, Path root) throws IOException, HttpError {
-    if (!KNOWN_METHODS.contains(request.method()))
-        return Response.error(501, "This server does not implement the method " + request.method() + ".");
-    long length = contentLength(request);  // checked on every request, read or not
-    var parts = request.target().split("#", 2)[0].split("\\?", 2);  // path?query#fragment
-    if (parts[0].equals(FORM_PATH)) return greet(request, parts.length == 2 ? parts[1] : "", length, reader);
-    var path = decodePath(parts[0]);
-    if (isScriptPath(root, path)) return runScript(request, path, parts.length == 2 ? parts[1] : "", length, reader, root);
-    if (!request.method().equals("GET") && !request.method().equals("HEAD"))
-        return Response.error(405, "Only GET and HEAD are allowed here.").with("Allow", ALLOW);
-    var file = locate(root, path);
-    if (Files.isDirectory(file)) {
-        if (!path.endsWith("/")) {  // else the browser would resolve the page's relative links against the parent folder
-            // Our checked path, encoded again: never the client's text, so never //host (another server). The query
-            // is the client's, but readRequest let only visible ASCII through: no CR LF to forge a header line.
-            var query = parts.length == 2 ? "?" + parts[1] : "";
-            return new Response(301, Map.of("Location", encodePath(path) + "/" + query), Body.EMPTY);
-        }
-        if (!Files.exists(file.resolve("index.html"))) return listing(path, file);
-        file = locate(root, path + "index.html");
-    } else if (path.endsWith("/")) {
-        throw new HttpError(404, "Nothing here by that name.");  // a file is not a folder
-    }
-    if (inScriptFolder(root, file)) throw new HttpError(403, "A script is run, never sent.");  // reached by a symlink
-    return sendFile(request, file);
-}
-
-/**
- * The target's path, percent-decoded once (UTF-8), then checked name by name (the seeds' open(title[1:]) opened
- * /../../etc/passwd). Decoding before checking means %2e%2e is seen as the ".." it is; decoding once means
- * %252e%252e is a file named "%2e%2e".
- */
-static String decodePath(String target) throws HttpError {
-    var path = percentDecode(target, "path");
-    // A NUL ends a name for the OS, not for Java; on Windows \ separates names and C: names a drive.
-    if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '\\' || c == ':'))
-        throw new HttpError(400, "The path holds a control character, a backslash or a colon.");
-    var names = path.substring(1).split("/", -1);  // "/docs/" gives "docs" and "": only the last name may be empty
-    for (int i = 0; i < names.length; i++) {
-        if (names[i].equals(".") || names[i].equals("..") || (names[i].isEmpty() && i < names.length - 1))
-            throw new HttpError(400, "The path holds an empty, '.' or '..' name.");
-        if (names[i].startsWith(".")) throw new HttpError(404, "Nothing here by that name.");  // hidden: .git, .env
-    }
-    return path;
-}
-
-/** %XX escapes to bytes, once, then the bytes as UTF-8. Each char of text below 256 is taken as one byte. */
-static String percentDecode(String text, String what) throws HttpError {
-    var bytes = new ByteArrayOutputStream();
-    for (int i = 0; i < text.length(); i++) {
-        int b = text.charAt(i);
-        if (b == '%') {
-            if (i + 2 >= text.length()
-                    || !HexFormat.isHexDigit(text.charAt(i + 1)) || !HexFormat.isHexDigit(text.charAt(i + 2)))
-                throw new HttpError(400, "A % in the " + what + " is not followed by two hex digits.");
-            b = HexFormat.fromHexDigits(text, i + 1, i + 3);
-            i += 2;
-        }
-        bytes.write(b);
-    }
-    try {  // a decoder that reports bad UTF-8 (like %c0%ae, an overlong ".") rather than replacing it
-        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-    } catch (CharacterCodingException e) {
-        throw new HttpError(400, "The " + what + " is not valid UTF-8.");
-    }
-}
-
-/**
- * Where the bytes of a checked path really are (symlinks followed), if that is inside the root and not
- * hidden. Path.startsWith compares whole names: /srv/www2 is not inside /srv/www (String.startsWith would say it is).
- */
-static Path locate(Path root, String path) throws HttpError {
-    Path file;
-    try {
-        file = root.resolve(path.substring(1)).toRealPath();
-    } catch (AccessDeniedException e) {
-        throw new HttpError(403, "This may not be read.");
-    } catch (IOException | InvalidPathException e) {  // missing, a file used as a folder, a symlink loop, a name the OS refuses
-        throw new HttpError(404, "Nothing here by that name.");
-    }
-    if (!file.startsWith(root)) throw new HttpError(404, "Nothing here by that name.");
-    for (var name : root.relativize(file))  // nor is a hidden file reached through a symlink
-        if (name.toString().startsWith(".")) throw new HttpError(404, "Nothing here by that name.");
-    return file;
-}
-
-/** A folder without index.html: links to what it holds, each name escaped as text and percent-encoded as a link. */
-static Response listing(String path, Path folder) throws HttpError {
-    var items = new StringBuilder(path.equals("/") ? "" : "<li><a href=\"../\">../</a></li>\n");
-    try (var entries = Files.list(folder)) {
-        entries.map(entry -> entry.getFileName() + (Files.isDirectory(entry) ? "/" : ""))
-                .filter(name -> !name.startsWith("."))
-                .sorted()
-                .forEach(name -> items.append("<li><a href=\"%s\">%s</a></li>\n".formatted(encodePath(name), escapeHtml(name))));
-    } catch (AccessDeniedException e) {
-        throw new HttpError(403, "This folder may not be listed.");
-    } catch (IOException e) {  // the disk failed us, not the client: a 500, with the trace in our log
-        throw new UncheckedIOException(e);
-    }
-    var title = "Directory listing for " + escapeHtml(path);
-    return Response.html(200, """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
-            <body><h1>%s</h1>
-            <ul>
-            %s</ul>
-            </body></html>
-            """.formatted(title, title, items));
-}
-
-/** A regular file we may read: 200 and its bytes, or 304 when the client's copy is as new as the file. */
-static Response sendFile(Request request, Path file) throws HttpError {
-    // A FIFO or a device is no file to send: opening a FIFO blocks until someone writes into it.
-    if (!Files.isRegularFile(file)) throw new HttpError(404, "Nothing here by that name.");
-    if (!Files.isReadable(file)) throw new HttpError(403, "This may not be read.");
-    try {
-        var modified = Files.getLastModifiedTime(file).toInstant().truncatedTo(ChronoUnit.SECONDS);  // HTTP dates have seconds
-        var lastModified = HTTP_DATE.format(modified);
-        if (notModifiedSince(request.header("If-Modified-Since"), modified))
-            return new Response(304, Map.of("Last-Modified", lastModified), Body.EMPTY);
-        return new Response(200, Map.of("Content-Type", contentType(file)), new FileBody(file, Files.size(file)))
-                .with("Last-Modified", lastModified);
-    } catch (IOException e) {  // the disk failed us, not the client: a 500, with the trace in our log
-        throw new UncheckedIOException(e);
-    }
-}
-
-static boolean notModifiedSince(String since, Instant modified) {
-    if (since == null) return false;
-    try {
-        return !modified.isAfter(HTTP_DATE.parse(since, Instant::from));
-    } catch (DateTimeException e) {  // a date we cannot read is ignored (RFC 9110 §13.1.3): send the file
-        return false;
-    }
-}
-
-static String contentType(Path file) {
-    var name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    var extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);  // in Turkish, "GIF" would become "gıf"
-    return CONTENT_TYPES.getOrDefault(extension, "application/octet-stream");
-}
-
-/**
- * The form's handler: its fields come in the query of a GET, or in the body of a POST. Every refusal is
- * decided from the head, before a 100 Continue invites the body or a byte of it is read.
- */
-static Response greet(Request request, String query, long length, HeadReader reader) throws IOException, HttpError {
-    if (request.method().equals("GET") || request.method().equals("HEAD")) return greeting("GET", query);  // HEAD: GET's headers
-    if (!request.method().equals("POST"))
-        return Response.error(405, "Only GET, HEAD and POST are allowed here.").with("Allow", FORM_ALLOW);
-    var type = request.header("Content-Type");  // parameters such as "; charset=UTF-8" may follow
-    if (type == null || !type.matches("(?i)application/x-www-form-urlencoded[ \t]*(;.*)?"))
-        throw new HttpError(415, "This form takes application/x-www-form-urlencoded only.");
-    var body = receiveBody(request, length, reader);
-    return greeting("POST", new String(body, StandardCharsets.ISO_8859_1));  // a char per byte: percentDecode reads UTF-8
-}
-
-/** The page that answers the form. Every name and value the client sent is escaped on its way into the HTML. */
-static Response greeting(String method, String form) throws HttpError {
-    var fields = parseForm(form);
-    var name = fields.stream().filter(field -> field.name().equals("firstname")).map(Field::value).findFirst().orElse("");
-    var rows = new StringBuilder();
-    for (var field : fields)
-        rows.append("<tr><th>%s</th><td>%s</td></tr>\n".formatted(escapeHtml(field.name()), escapeHtml(field.value())));
-    return Response.html(200, """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Hello</title><link rel="stylesheet" href="/style.css"></head>
-            <body><h1>Hello, %s!</h1>
-            <p>You sent these fields with %s:</p>
-            <table>
-            %s</table>
-            <p><a href="/">Back to the form</a></p>
-            </body></html>
-            """.formatted(escapeHtml(name), method, rows));
-}
-
-/** Whether the path's first name is the cgi-bin folder. Compared as files: /CGI-BIN on a case-insensitive disk is it too. */
-static boolean isScriptPath(Path root, String path) {
-    try {
-        return Files.isSameFile(root.resolve(path.substring(1).split("/", 2)[0]), root.resolve(CGI_FOLDER));
-    } catch (IOException | InvalidPathException e) {  // no such file, or no cgi-bin: not a script
-        return false;
-    }
-}
-
-/** Whether a real path lies in the real cgi-bin folder. */
-static boolean inScriptFolder(Path root, Path file) {
-    try {
-        return file.startsWith(root.resolve(CGI_FOLDER).toRealPath());
-    } catch (IOException e) {  // no cgi-bin folder
-        return false;
-    }
-}
-
-/**
- * Runs /cgi-bin/NAME/MORE as CGI/1.1 (RFC 3875): the request goes in as environment variables and, for a
- * POST, its body on stdin; what the program prints on stdout is the response. Only a file in cgi-bin runs.
- */
-static Response runScript(Request request, String path, String query, long length, HeadReader reader, Path root)
-        throws IOException, HttpError {
-    if (!List.of("GET", "HEAD", "POST").contains(request.method()))
-        return Response.error(405, "A script takes GET, HEAD and POST.").with("Allow", SCRIPT_ALLOW);
-    var names = path.split("/", 4);  // "", "cgi-bin", the script's name, and what follows it: the PATH_INFO
-    if (names.length < 3 || names[2].isEmpty()) throw new HttpError(404, "Name a script: /cgi-bin/NAME.");
-    var scriptName = "/" + names[1] + "/" + names[2];
-    var script = locate(root, scriptName);
-    if (!Files.isRegularFile(script) || !inScriptFolder(root, script)) throw new HttpError(403, "Only a file in cgi-bin runs.");
-    var command = command(script);
-    if (command == null) throw new HttpError(403, "Not executable: .java, .sh and .py files run here, and on Unix executable files starting with #!.");
-    var pathInfo = names.length == 4 ? "/" + names[3] : "";
-    var body = request.method().equals("POST") ? receiveBody(request, length, reader) : new byte[0];
-    var client = reader.client();
-    var builder = new ProcessBuilder(command).directory(script.getParent().toFile());  // its own folder (RFC 3875 §7.2)
-    builder.environment().clear();  // from scratch: our own variables (secrets, a proxy setting) are none of its business
-    builder.environment().putAll(metaVariables(request, body.length, client, root, scriptName, pathInfo, query));
-    Process process;
-    try {
-        process = builder.start();
-    } catch (IOException e) {  // no python3 on this machine, say
-        System.err.println(scriptName + ": cannot start: " + e.getMessage());
-        return Response.error(502, "The script could not be started.");
-    }
-    long deadline = System.nanoTime() + CGI_TIMEOUT.toNanos();
-    Thread.ofVirtual().start(() -> watch(process, scriptName));
-    Thread.ofVirtual().start(() -> feed(process, body));
-    Thread.ofVirtual().start(() -> logErrors(process, scriptName));  // read at once, or a chatty script blocks on a full pipe
-    var stdout = process.getInputStream();
-    try {
-        var response = scriptResponse(readScriptHead(stdout), new ScriptOutput(process, stdout, client, deadline, new AtomicLong()));
-        if (request.method().equals("HEAD")) kill(process);  // nobody will read its body
-        return response;
-    } catch (IOException e) {
-        kill(process);
-        if (System.nanoTime() - deadline >= 0) return Response.error(504, "The script did not answer in time.");
-        System.err.println(scriptName + ": " + e.getMessage());  // the details are for us, not for the client
-        return Response.error(502, "The script did not answer with a valid CGI response.");
-    }
-}
-
-/** The command that runs a script: its interpreter, chosen by extension, or on Unix the script itself if it starts with #!. */
-static List<String> command(Path script) {
-    var name = script.getFileName().toString();
-    var interpreter = INTERPRETERS.get(name.substring(name.lastIndexOf('.') + 1));
-    if (interpreter != null) return Stream.concat(interpreter.stream(), Stream.of(script.toString())).toList();
-    if (File.separatorChar == '\\' || !Files.isExecutable(script)) return null;  // Windows has no executable bit
-    try (var in = Files.newInputStream(script)) {
-        return Arrays.equals(in.readNBytes(2), new byte[] {'#', '!'}) ? List.of(script.toString()) : null;
-    } catch (IOException e) {
-        return null;
-    }
-}
-
-/**
- * The request as meta-variables (RFC 3875 §4.1), built from scratch. From our own environment only
- * PATH passes, to find sh, java and python3, and SYSTEMROOT, without which Windows programs fail.
- */
-static Map<String, String> metaVariables(Request request, int bodyLength, Socket client, Path root,
-                                         String scriptName, String pathInfo, String query) {
-    var env = new TreeMap<String, String>();
-    for (var name : List.of("PATH", "SYSTEMROOT"))
-        if (System.getenv(name) != null) env.put(name, System.getenv(name));
-    env.put("GATEWAY_INTERFACE", "CGI/1.1");
-    env.put("SERVER_SOFTWARE", SERVER_NAME);
-    env.put("SERVER_NAME", client.getLocalAddress().getHostAddress());
-    env.put("SERVER_PORT", String.valueOf(client.getLocalPort()));
-    env.put("SERVER_PROTOCOL", request.version());
-    env.put("REQUEST_METHOD", request.method());
-    env.put("SCRIPT_NAME", scriptName);
-    env.put("PATH_INFO", pathInfo);  // decoded, as SCRIPT_NAME
-    if (!pathInfo.isEmpty()) env.put("PATH_TRANSLATED", root + pathInfo.replace('/', File.separatorChar));
-    env.put("QUERY_STRING", query);  // as sent, still percent-encoded: decoding it is the script's job
-    env.put("REMOTE_ADDR", client.getInetAddress().getHostAddress());
-    env.put("REMOTE_PORT", String.valueOf(client.getPort()));
-    if (bodyLength > 0) {
-        env.put("CONTENT_LENGTH", String.valueOf(bodyLength));
-        if (request.header("Content-Type") != null) env.put("CONTENT_TYPE", request.header("Content-Type"));
-    }
-    request.headers().forEach((name, values) -> {
-        // X-A and X_A would both be HTTP_X_A, so a name with anything but letters, digits and dashes is dropped.
-        if (name.matches("[A-Za-z0-9-]+") && !NOT_PASSED.contains(name.toLowerCase(Locale.ROOT)))
-            env.put("HTTP_" + name.toUpperCase(Locale.ROOT).replace('-', '_'), String.join(", ", values));
-    });
-    return env;
-}
-
-/** Kills the script and its children if it runs past CGI_TIMEOUT; logs a failing exit status. */
-static void watch(Process process, String scriptName) {
-    try {
-        if (!process.waitFor(CGI_TIMEOUT)) {
-            System.err.println(scriptName + ": still running after " + CGI_TIMEOUT.toMillis() + " ms, killed");
-            kill(process);
-        } else if (process.exitValue() != 0) {
-            System.err.println(scriptName + ": exited with status " + process.exitValue());
-        }
-    } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-    }
-}
-
-/** Killing the script alone would leave its children running, and holding its stdout open. */
-static void kill(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
-}
-
-/** Gives the script the request body on stdin, then end-of-file: a script reading to the end does not hang. */
-static void feed(Process process, byte[] body) {
-    try (var stdin = process.getOutputStream()) {
-        stdin.write(body);
-    } catch (IOException e) {
-        // it ended without reading all of it: its choice
-    }
-}
-
-/** Copies the script's stderr into our log, line by line, each line marked with the script's name. */
-static void logErrors(Process process, String scriptName) {
-    try (var stderr = process.getErrorStream()) {
-        for (String line; (line = readScriptLine(stderr, MAX_LOG_LINE, StandardCharsets.UTF_8)) != null; )
-            System.err.println(scriptName + ": " + line);
-    } catch (IOException e) {
-        // the script is gone
-    }
-}
-
-/** The script's header block (RFC 3875 §6): fields up to an empty line, lines ending in LF or CRLF. */
-static Map<String, String> readScriptHead(InputStream stdout) throws IOException {
-    var fields = new TreeMap<String, String>(String.CASE_INSENSITIVE_ORDER);
-    for (int budget = MAX_CGI_HEAD; ; ) {
-        var line = readScriptLine(stdout, budget, StandardCharsets.ISO_8859_1);
-        if (line == null) throw new ProtocolException("its output ended before the empty line after its header fields");
-        budget -= line.length() + 1;
-        if (budget <= 0) throw new ProtocolException("its header block is longer than " + MAX_CGI_HEAD + " bytes");
-        if (line.isEmpty()) return fields;
-        int colon = line.indexOf(':');
-        if (colon < 1 || !isToken(line.substring(0, colon)))
-            throw new ProtocolException("not a header field: " + escapeLog(line.substring(0, Math.min(line.length(), 80))));
-        var value = trimSpaces(line.substring(colon + 1));
-        if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))  // a CR or a NUL would split our head
-            throw new ProtocolException("a control character in its field " + line.substring(0, colon));
-        fields.merge(line.substring(0, colon), value, (first, next) -> first + ", " + next);
-    }
-}
-
-/**
- * The response that a script's header fields describe. Status and Location are CGI's own fields; a
- * response with neither a Location nor a Content-Type says nothing. How it is framed is ours to say.
- */
-static Response scriptResponse(Map<String, String> fields, Body body) throws ProtocolException {
-    var location = fields.get("Location");
-    if (location != null && !SCRIPT_LOCATION.matcher(location).matches())
-        throw new ProtocolException("Location is neither a local path nor an absolute URL: " + escapeLog(location));
-    if (location == null && !fields.containsKey("Content-Type")) throw new ProtocolException("no Content-Type and no Location");
-    int status = location == null ? 200 : 302;
-    var reason = reason(status);
-    if (fields.containsKey("Status")) {
-        var matcher = SCRIPT_STATUS.matcher(fields.get("Status"));
-        if (!matcher.matches()) throw new ProtocolException("Status is not a code from 200 to 599 and a reason: " + escapeLog(fields.get("Status")));
-        status = Integer.parseInt(matcher.group(1));
-        reason = matcher.group(2) == null || matcher.group(2).isBlank() ? reason(status) : matcher.group(2);
-    }
-    var headers = new LinkedHashMap<>(fields);
-    headers.remove("Status");
-    headers.keySet().removeIf(name -> SERVER_FIELDS.contains(name.toLowerCase(Locale.ROOT)));
-    return new Response(status, reason, headers, body);
-}
-
-/** One line of a script's output without its LF or CRLF, at most limit bytes (the rest is the next line); null at the end. */
-static String readScriptLine(InputStream in, int limit, Charset charset) throws IOException {
-    var line = new ByteArrayOutputStream();
-    for (int b; line.size() < limit && (b = in.read()) != '\n'; ) {
-        if (b == -1) return line.size() == 0 ? null : line.toString(charset);
-        line.write(b);
-    }
-    var text = line.toString(charset);
-    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-}
-
-/** Parses the request line and reads the header fields up to the empty line. The body, if any, stays unread. */
-static Request readRequest(String requestLine, HeadReader reader) throws IOException, HttpError {
-    var parts = requestLine.split(" ", -1);  // exactly "METHOD SP TARGET SP VERSION"
-    if (parts.length != 3 || !isToken(parts[0]) || parts[1].isEmpty())
-        throw new HttpError(400, "The request line is not METHOD TARGET VERSION.");
-    var method = parts[0];
-    var target = parts[1];
-    var version = parts[2];
-    if (!HTTP_VERSION.matcher(version).matches()) throw new HttpError(400, "Malformed HTTP version.");
-    if (version.charAt(5) != '1') throw new HttpError(505, "This server speaks HTTP/1.0 and HTTP/1.1 only.");
-    if (!target.chars().allMatch(c -> c > 0x20 && c < 0x7f)) throw new HttpError(400, "Malformed request target.");
-    if (!target.startsWith("/") && !(target.equals("*") && method.equals("OPTIONS")))
-        throw new HttpError(400, "The request target must be a path starting with /.");
-
-    var headers = new TreeMap<String, List<String>>(String.CASE_INSENSITIVE_ORDER);
-    int budget = MAX_HEAD_BYTES;
-    for (int count = 0; ; count++) {
-        var line = reader.readLine(budget, 431);
-        if (line == null) throw new HttpError(400, "The request head ended before its empty line.");
-        if (line.isEmpty()) break;
-        if (count == MAX_HEADERS) throw new HttpError(431, "More than " + MAX_HEADERS + " header fields.");
-        budget -= line.length() + 2;
-        int colon = line.indexOf(':');
-        // A name is a token right up to the colon: "Host : x" and folded lines (leading space) are refused.
-        if (colon < 1 || !isToken(line.substring(0, colon))) throw new HttpError(400, "Malformed header field.");
-        var value = trimSpaces(line.substring(colon + 1));
-        if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
-            throw new HttpError(400, "A control character in a header value.");
-        headers.computeIfAbsent(line.substring(0, colon), name -> new ArrayList<>()).add(value);
-    }
-    var hosts = headers.getOrDefault("Host", List.of());
-    if (hosts.size() > 1 || (hosts.isEmpty() && version.equals("HTTP/1.1")))
-        throw new HttpError(400, "An HTTP/1.1 request needs exactly one Host header.");
-    return new Request(method, target, version, headers);
-}
-
-/** Strips spaces and tabs at both ends, as HTTP allows around a field value; trim() would strip control characters too. */
-static String trimSpaces(String text) {
-    int start = 0, end = text.length();
-    while (start < end && (text.charAt(start) == ' ' || text.charAt(start) == '\t')) start++;
-    while (end > start && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\t')) end--;
-    return text.substring(start, end);
-}
-
-static boolean isToken(String text) {
-    return !text.isEmpty() && text.chars().allMatch(c -> c < 0x7f && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
-}
-
-/**
- * The body's length from the head alone, -1 for none. Where the head is ambiguous (two lengths that differ, a
- * length beside Transfer-Encoding), a proxy in front of us could see another request than we do: 400.
- */
-static long contentLength(Request request) throws HttpError {
-    var lengths = request.headers().get("Content-Length");
-    if (request.headers().containsKey("Transfer-Encoding")) {
-        if (lengths != null) throw new HttpError(400, "Both Content-Length and Transfer-Encoding frame this body.");
-        throw new HttpError(411, "This server does not read chunked bodies: send a Content-Length.");
-    }
-    if (lengths == null) return -1;
-    var values = lengths.stream().flatMap(value -> Arrays.stream(value.split(",", -1)))  // "5, 5" is one length
-            .map(value -> trimSpaces(value)).distinct().toList();
-    // Long.parseLong would accept "+5" and non-ASCII digits: check the shape first.
-    if (values.size() != 1 || !values.getFirst().matches("[0-9]+"))
-        throw new HttpError(400, "Content-Length is not one decimal number.");
-    var digits = values.getFirst();
-    return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);  // past 18 digits a long may overflow
-}
-
-/**
- * A POST's body, for the form and for a script alike: refused from the head alone if it has no length or too
- * large a one, invited with a 100 Continue if the client waits for that, then read.
- */
-static byte[] receiveBody(Request request, long length, HeadReader reader) throws IOException, HttpError {
-    if (length < 0) throw new HttpError(411, "A POST needs a Content-Length.");
-    if (length > MAX_BODY_BYTES) throw new HttpError(413, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
-    if (request.version().equals("HTTP/1.1") && "100-continue".equalsIgnoreCase(request.header("Expect")))
-        writeContinue(reader.client().getOutputStream());  // the client holds its body back until it reads this
-    return readBody(reader, (int) length);
-}
-
-/**
- * Exactly length bytes, in however many pieces they arrive, within BODY_TIMEOUT. Like readNBytes, with a
- * deadline for the whole body: a client dripping a byte a second cannot hold the connection for days.
- */
-static byte[] readBody(HeadReader reader, int length) throws IOException, HttpError {
-    var body = new byte[length];
-    long deadline = System.nanoTime() + BODY_TIMEOUT.toNanos();
-    try {
-        for (int n = 0; n < length; ) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) throw new SocketTimeoutException("request body deadline passed");
-            reader.client().setSoTimeout((int) left);
-            int read = reader.in().read(body, n, length - n);  // the same buffered stream: it may hold the body's start
-            if (read == -1) throw new HttpError(400, "The body ended after " + n + " of its " + length + " bytes.");
-            n += read;
-        }
-    } catch (SocketTimeoutException e) {
-        throw new HttpError(408, "The request body did not arrive within " + BODY_TIMEOUT.toMillis() + " ms.");
-    }
-    return body;
-}
-
-/**
- * application/x-www-form-urlencoded: name=value pairs joined by &, + for a space, %XX for a byte of UTF-8.
- * The value starts after the first =; a name without = has an empty value. + becomes a space before the
- * escapes are decoded, so %2B stays a +.
- */
-static List<Field> parseForm(String form) throws HttpError {
-    var fields = new ArrayList<Field>();
-    for (var pair : form.split("&")) {
-        if (pair.isEmpty()) continue;  // "a=1&&b=2", or a trailing &
-        int equals = pair.indexOf('=');
-        var name = equals < 0 ? pair : pair.substring(0, equals);
-        var value = equals < 0 ? "" : pair.substring(equals + 1);
-        fields.add(new Field(percentDecode(name.replace('+', ' '), "form"), percentDecode(value.replace('+', ' '), "form")));
-    }
-    return fields;
-}
-
-/**
- * Half-closes, then reads what the client still sends until it closes too. Closing a socket with
- * unread input makes the OS send a reset, which can destroy the response before the client reads it.
- */
-static void linger(Socket client) {
-    try {
-        client.shutdownOutput();
-        client.setSoTimeout((int) LINGER_TIMEOUT.toMillis());
-        client.getInputStream().skip(MAX_LINGER_BYTES);
-    } catch (IOException e) {
-        // The response is out; what the client does now no longer matters.
-    }
-}
-
-/** An interim response: a status line and no headers; the final response follows on the same connection. */
-static void writeContinue(OutputStream out) throws IOException {
-    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-}
-
-static String reason(int status) {
-    return switch (status) {
-        case 200 -> "OK";
-        case 301 -> "Moved Permanently";
-        case 302 -> "Found";
-        case 304 -> "Not Modified";
-        case 400 -> "Bad Request";
-        case 403 -> "Forbidden";
-        case 404 -> "Not Found";
-        case 405 -> "Method Not Allowed";
-        case 408 -> "Request Timeout";
-        case 411 -> "Length Required";
-        case 413 -> "Content Too Large";
-        case 414 -> "URI Too Long";
-        case 415 -> "Unsupported Media Type";
-        case 431 -> "Request Header Fields Too Large";
-        case 500 -> "Internal Server Error";
-        case 501 -> "Not Implemented";
-        case 502 -> "Bad Gateway";
-        case 504 -> "Gateway Timeout";
-        case 505 -> "HTTP Version Not Supported";
-        default -> "Unknown";
-    };
-}
-
-static String escapeHtml(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\"", "&quot;").replace("'", "&#39;");
-}
-
-/** Percent-encodes each UTF-8 byte of a path except unreserved characters and /: safe in an href and in a Location. */
-static String encodePath(String path) {
-    var out = new StringBuilder();
-    for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
-        boolean unreserved = b >= 0 && (Character.isLetterOrDigit(b) || "-._~/".indexOf(b) >= 0);  // b < 0: not ASCII
-        out.append(unreserved ? String.valueOf((char) b) : "%%%02X".formatted(b & 0xff));
-    }
-    return out.toString();
-}
-
-/** One Common Log Format line: client, time, request line, status, body bytes ("-" for none). */
-static void log(Socket client, String requestLine, int status, long bytes) {
-    IO.println("%s - - [%s] \"%s\" %d %s".formatted(client.getInetAddress().getHostAddress(),
-            LOG_DATE.format(Instant.now()), requestLine == null ? "-" : escapeLog(requestLine),
-            status, bytes == 0 ? "-" : bytes));
-}
-
-/** A request line is the client's text: control characters, quotes and backslashes are written as \xHH. */
-static String escapeLog(String text) {
-    var out = new StringBuilder();
-    for (char c : text.toCharArray()) {
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') out.append("\\x%02x".formatted((int) c));
-        else out.append(c);
-    }
-    return out.toString();
+    int port = server.getLocalPort();
+    return "Serving HTTP on %s port %d (http://%s:%d/) ...".formatted(host, port, urlHost, port);
 }
