@@ -35,6 +35,40 @@ void main(String[] args) {
     }
 }
 
+/** connect(): the OS picks our own address and port, and the handshake happens here. Failing is not a bug: exit 1. */
+static Socket connect(Options options) {
+    var client = new Socket();
+    try {
+        client.connect(new InetSocketAddress(options.host(), options.port()), CONNECT_TIMEOUT_MILLIS);
+        return client;
+    } catch (IOException e) {
+        System.err.println("Error: cannot connect to " + address(options.host(), options.port()) + ": "
+                + e.getMessage());
+        System.exit(1);
+        return null;
+    }
+}
+
+/** One line: the bytes up to and including LF, which a last line without one gets added; null at the end. */
+static byte[] readLine(InputStream in) throws IOException {
+    var line = new ByteArrayOutputStream();
+    for (int b; (b = in.read()) != -1; ) {
+        line.write(b);
+        if (b == '\n') return line.toByteArray();
+    }
+    if (line.size() == 0) return null;
+    line.write('\n');  // the last line of a file may lack its LF: add it, so every message is a whole line
+    return line.toByteArray();
+}
+
+/** host:port; an IPv6 host goes in brackets, [::1]:8000. */
+static String address(InetAddress host, int port) {
+    var text = host.getHostAddress();
+    return (text.contains(":") ? "[" + text + "]" : text) + ":" + port;
+}
+
+// The command line: options, and the server's address. Read it last.
+
 static Options parseOptions(String[] args) {
     try {
         var positional = new ArrayList<String>();
@@ -54,7 +88,8 @@ static Options parseOptions(String[] args) {
         var host = positional.isEmpty() ? "127.0.0.1" : positional.get(0);
         // "Client.java 9000" would look up a host named 9000 (an IPv4 address, as it happens): say what to type.
         if (host.matches("[0-9]+"))
-            throw new IllegalArgumentException("'" + host + "' is not a host; name the host first: Client.java 127.0.0.1 " + host);
+            throw new IllegalArgumentException(
+                    "'" + host + "' is not a host; name the host first: Client.java 127.0.0.1 " + host);
         int port = positional.size() < 2 ? DEFAULT_PORT : parsePort(positional.get(1));
         return new Options(parseHost(host), port);
     } catch (IllegalArgumentException e) {
@@ -78,35 +113,4 @@ static InetAddress parseHost(String text) {
     } catch (UnknownHostException e) {
         throw new IllegalArgumentException("cannot resolve host '" + text + "'");
     }
-}
-
-/** connect(): the OS picks our own address and port, and the handshake happens here. Failing is not a bug: exit 1. */
-static Socket connect(Options options) {
-    var client = new Socket();
-    try {
-        client.connect(new InetSocketAddress(options.host(), options.port()), CONNECT_TIMEOUT_MILLIS);
-        return client;
-    } catch (IOException e) {
-        System.err.println("Error: cannot connect to " + address(options.host(), options.port()) + ": " + e.getMessage());
-        System.exit(1);
-        return null;
-    }
-}
-
-/** One line: the bytes up to and including LF, which a last line without one gets added; null at the end. */
-static byte[] readLine(InputStream in) throws IOException {
-    var line = new ByteArrayOutputStream();
-    for (int b; (b = in.read()) != -1; ) {
-        line.write(b);
-        if (b == '\n') return line.toByteArray();
-    }
-    if (line.size() == 0) return null;
-    line.write('\n');  // the last line of a file may lack its LF: add it, so every message is a whole line
-    return line.toByteArray();
-}
-
-/** host:port; an IPv6 host goes in brackets, [::1]:8000. */
-static String address(InetAddress host, int port) {
-    var text = host.getHostAddress();
-    return (text.contains(":") ? "[" + text + "]" : text) + ":" + port;
 }

@@ -8,8 +8,8 @@
 
 static final int DEFAULT_PORT = 8000;
 static final int BACKLOG = 50;                   // connections the OS queues for us until accept()
-static final int MAX_LINE_BYTES = 1 << 20;       // a line is held in memory until its LF: a longer one closes the connection
-static final DateTimeFormatter CTIME =           // Python's time.ctime(), "Tue Nov  3 07:04:01 2026": the day is padded with a space
+static final int MAX_LINE_BYTES = 1 << 20;       // a line is held in memory until its LF: a longer one closes
+static final DateTimeFormatter CTIME =           // like Python's time.ctime(): "Tue Nov  3 07:04:01 2026"
         DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
 static final String USAGE = """
         Usage: Server.java [port] [-b ADDRESS] [-h]
@@ -28,6 +28,51 @@ void main(String[] args) throws IOException {
         }
     }
 }
+
+/** Owns one connection: handle it, then close it, whatever happens. */
+static void serve(Socket client) {
+    try (client) {
+        handle(client);
+    } catch (IOException e) {
+        System.err.println("Connection from " + peer(client) + " failed: " + e.getMessage());
+    }
+}
+
+/** Echoes each line, its own bytes untouched, behind a timestamp; returns when the client closes its side. */
+static void handle(Socket client) throws IOException {
+    IO.println("Connected by " + peer(client));
+    var in = new BufferedInputStream(client.getInputStream());
+    var out = new BufferedOutputStream(client.getOutputStream());
+    for (byte[] line; (line = readLine(in)) != null; ) {
+        out.write(("[" + CTIME.format(LocalDateTime.now()) + "] ").getBytes(StandardCharsets.US_ASCII));
+        out.write(line);
+        out.flush();
+    }
+    IO.println("Closed by " + peer(client));
+}
+
+/**
+ * One message: the bytes up to and including LF, or the last piece before the client closed;
+ * null when nothing is left. TCP delivers a stream, not messages: the LF is where one ends,
+ * however the bytes were cut into packets on the way.
+ */
+static byte[] readLine(InputStream in) throws IOException {
+    var line = new ByteArrayOutputStream();
+    for (int b; (b = in.read()) != -1; ) {
+        line.write(b);
+        if (b == '\n') break;
+        if (line.size() == MAX_LINE_BYTES) throw new IOException("a line longer than " + MAX_LINE_BYTES + " bytes");
+    }
+    return line.size() == 0 ? null : line.toByteArray();
+}
+
+/** The other end of a connection as host:port; an IPv6 host goes in brackets, [::1]:54321. */
+static String peer(Socket client) {
+    var host = client.getInetAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + client.getPort();
+}
+
+// The command line: options, then bind and listen. Read it last; it is the same in every step.
 
 static Options parseOptions(String[] args) {
     try {
@@ -88,48 +133,6 @@ static ServerSocket listen(Options options) {
 }
 
 static String banner(ServerSocket server) {
-    return "TCP echo server listening on %s port %d".formatted(server.getInetAddress().getHostAddress(), server.getLocalPort());
-}
-
-/** Owns one connection: handle it, then close it, whatever happens. */
-static void serve(Socket client) {
-    try (client) {
-        handle(client);
-    } catch (IOException e) {
-        System.err.println("Connection from " + peer(client) + " failed: " + e.getMessage());
-    }
-}
-
-/** Echoes each line, its own bytes untouched, behind a timestamp; returns when the client closes its side. */
-static void handle(Socket client) throws IOException {
-    IO.println("Connected by " + peer(client));
-    var in = new BufferedInputStream(client.getInputStream());
-    var out = new BufferedOutputStream(client.getOutputStream());
-    for (byte[] line; (line = readLine(in)) != null; ) {
-        out.write(("[" + CTIME.format(LocalDateTime.now()) + "] ").getBytes(StandardCharsets.US_ASCII));
-        out.write(line);
-        out.flush();
-    }
-    IO.println("Closed by " + peer(client));
-}
-
-/**
- * One message: the bytes up to and including LF, or the last piece before the client closed;
- * null when nothing is left. TCP delivers a stream, not messages: the LF is where one ends,
- * however the bytes were cut into packets on the way.
- */
-static byte[] readLine(InputStream in) throws IOException {
-    var line = new ByteArrayOutputStream();
-    for (int b; (b = in.read()) != -1; ) {
-        line.write(b);
-        if (b == '\n') break;
-        if (line.size() == MAX_LINE_BYTES) throw new IOException("a line longer than " + MAX_LINE_BYTES + " bytes");
-    }
-    return line.size() == 0 ? null : line.toByteArray();
-}
-
-/** The other end of a connection as host:port; an IPv6 host goes in brackets, [::1]:54321. */
-static String peer(Socket client) {
-    var host = client.getInetAddress().getHostAddress();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + client.getPort();
+    return "TCP echo server listening on %s port %d"
+            .formatted(server.getInetAddress().getHostAddress(), server.getLocalPort());
 }

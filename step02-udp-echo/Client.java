@@ -8,7 +8,8 @@
 
 static final int DEFAULT_PORT = 8000;
 static final int MAX_DATAGRAM_BYTES = 65_507;    // the largest UDP payload: 65,535 - 8 (UDP header) - 20 (IPv4 header)
-static final int TIMEOUT_MILLIS = Integer.getInteger("workshop.udpTimeoutMillis", 1_000);  // how long one try waits; tests shorten it
+static final int TIMEOUT_MILLIS =                // how long one try waits; tests shorten it
+        Integer.getInteger("workshop.udpTimeoutMillis", 1_000);
 static final int TRIES = Integer.getInteger("workshop.udpTries", 3);
 static final String USAGE = """
         Usage: Client.java [host] [port] [-h]
@@ -27,10 +28,11 @@ void main(String[] args) {
         for (byte[] line; (line = readLine(System.in)) != null; ) {
             var reply = exchange(client, new DatagramPacket(line, line.length, options.host(), options.port()));
             if (reply == null) {
-                System.err.println("No reply from " + serverAddress + " after " + TRIES + " tries: lost, or no server there");
+                System.err.println("No reply from " + serverAddress + " after " + TRIES
+                        + " tries: lost, or no server there");
                 lost = true;
             } else {
-                System.out.write(reply.getData(), 0, reply.getLength());  // getLength(): the buffer is larger than the reply
+                System.out.write(reply.getData(), 0, reply.getLength());  // the buffer is larger than the reply
                 System.out.flush();
             }
         }
@@ -39,51 +41,6 @@ void main(String[] args) {
         System.exit(1);
     }
     if (lost) System.exit(1);
-}
-
-static Options parseOptions(String[] args) {
-    try {
-        var positional = new ArrayList<String>();
-        for (var arg : args) {
-            switch (arg) {
-                case "-h", "--help" -> {
-                    IO.println(USAGE);
-                    System.exit(0);
-                }
-                default -> {
-                    if (arg.startsWith("-")) throw new IllegalArgumentException("unknown option '" + arg + "'");
-                    if (positional.size() == 2) throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-                    positional.add(arg);
-                }
-            }
-        }
-        var host = positional.isEmpty() ? "127.0.0.1" : positional.get(0);
-        // "Client.java 9000" would look up a host named 9000 (an IPv4 address, as it happens): say what to type.
-        if (host.matches("[0-9]+"))
-            throw new IllegalArgumentException("'" + host + "' is not a host; name the host first: Client.java 127.0.0.1 " + host);
-        int port = positional.size() < 2 ? DEFAULT_PORT : parsePort(positional.get(1));
-        return new Options(parseHost(host), port);
-    } catch (IllegalArgumentException e) {
-        System.err.println("Error: " + e.getMessage());
-        System.err.println(USAGE);
-        System.exit(2);
-        return null;
-    }
-}
-
-static int parsePort(String text) {
-    // Integer.parseInt would accept "+80" and non-ASCII digits: check the shape first.
-    if (!text.matches("[0-9]{1,5}") || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535)
-        throw new IllegalArgumentException("port must be a number from 1 to 65535, not '" + text + "'");
-    return Integer.parseInt(text);
-}
-
-static InetAddress parseHost(String text) {
-    try {
-        return InetAddress.getByName(text);
-    } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("cannot resolve host '" + text + "'");
-    }
 }
 
 /**
@@ -121,4 +78,52 @@ static byte[] readLine(InputStream in) throws IOException {
 static String address(InetAddress host, int port) {
     var text = host.getHostAddress();
     return (text.contains(":") ? "[" + text + "]" : text) + ":" + port;
+}
+
+// The command line: options, and the server's address. Read it last.
+
+static Options parseOptions(String[] args) {
+    try {
+        var positional = new ArrayList<String>();
+        for (var arg : args) {
+            switch (arg) {
+                case "-h", "--help" -> {
+                    IO.println(USAGE);
+                    System.exit(0);
+                }
+                default -> {
+                    if (arg.startsWith("-")) throw new IllegalArgumentException("unknown option '" + arg + "'");
+                    if (positional.size() == 2) throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+                    positional.add(arg);
+                }
+            }
+        }
+        var host = positional.isEmpty() ? "127.0.0.1" : positional.get(0);
+        // "Client.java 9000" would look up a host named 9000 (an IPv4 address, as it happens): say what to type.
+        if (host.matches("[0-9]+"))
+            throw new IllegalArgumentException(
+                    "'" + host + "' is not a host; name the host first: Client.java 127.0.0.1 " + host);
+        int port = positional.size() < 2 ? DEFAULT_PORT : parsePort(positional.get(1));
+        return new Options(parseHost(host), port);
+    } catch (IllegalArgumentException e) {
+        System.err.println("Error: " + e.getMessage());
+        System.err.println(USAGE);
+        System.exit(2);
+        return null;
+    }
+}
+
+static int parsePort(String text) {
+    // Integer.parseInt would accept "+80" and non-ASCII digits: check the shape first.
+    if (!text.matches("[0-9]{1,5}") || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535)
+        throw new IllegalArgumentException("port must be a number from 1 to 65535, not '" + text + "'");
+    return Integer.parseInt(text);
+}
+
+static InetAddress parseHost(String text) {
+    try {
+        return InetAddress.getByName(text);
+    } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("cannot resolve host '" + text + "'");
+    }
 }

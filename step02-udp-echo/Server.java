@@ -8,7 +8,7 @@
 
 static final int DEFAULT_PORT = 8000;
 static final int MAX_DATAGRAM_BYTES = 65_507;    // the largest UDP payload: 65,535 - 8 (UDP header) - 20 (IPv4 header)
-static final DateTimeFormatter CTIME =           // Python's time.ctime(), "Tue Nov  3 07:04:01 2026": the day is padded with a space
+static final DateTimeFormatter CTIME =           // like Python's time.ctime(): "Tue Nov  3 07:04:01 2026"
         DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
 static final String USAGE = """
         Usage: Server.java [port] [-b ADDRESS] [-h]
@@ -22,7 +22,7 @@ void main(String[] args) throws IOException {
     var options = parseOptions(args);
     try (var server = listen(options)) {
         IO.println(banner(server));
-        var buffer = new byte[MAX_DATAGRAM_BYTES];  // reused: request.getLength() says how much of it this datagram filled
+        var buffer = new byte[MAX_DATAGRAM_BYTES];  // reused: request.getLength() says how much a datagram filled
         while (true) {
             var request = new DatagramPacket(buffer, buffer.length);
             server.receive(request);  // recvfrom(): one whole datagram, and the address it came from
@@ -30,6 +30,34 @@ void main(String[] args) throws IOException {
         }
     }
 }
+
+/** Answers one datagram. A failure concerns that datagram alone: log it and go on. */
+static void serve(DatagramSocket server, DatagramPacket request) {
+    try {
+        handle(server, request);
+    } catch (IOException e) {
+        System.err.println("Reply to " + peer(request) + " failed: " + e.getMessage());
+    }
+}
+
+/** Sends the datagram's bytes, exactly getLength() of them, back to its sender behind a timestamp. */
+static void handle(DatagramSocket server, DatagramPacket request) throws IOException {
+    var prefix = ("[" + CTIME.format(LocalDateTime.now()) + "] ").getBytes(StandardCharsets.US_ASCII);
+    int echoed = Math.min(request.getLength(), MAX_DATAGRAM_BYTES - prefix.length);  // the reply must fit a datagram
+    var reply = Arrays.copyOf(prefix, prefix.length + echoed);
+    System.arraycopy(request.getData(), request.getOffset(), reply, prefix.length, echoed);
+    server.send(new DatagramPacket(reply, reply.length, request.getSocketAddress()));  // sendto(): back to the sender
+    IO.println("Datagram from %s, %d bytes%s".formatted(peer(request), request.getLength(),
+            echoed < request.getLength() ? " (echo cut to " + echoed + " bytes to fit one datagram)" : ""));
+}
+
+/** The sender of a datagram as host:port; an IPv6 host goes in brackets, [::1]:54321. */
+static String peer(DatagramPacket request) {
+    var host = request.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + request.getPort();
+}
+
+// The command line: options, then bind and listen. Read it last; it is the same in every step.
 
 static Options parseOptions(String[] args) {
     try {
@@ -90,31 +118,6 @@ static DatagramSocket listen(Options options) {
 }
 
 static String banner(DatagramSocket server) {
-    return "UDP echo server listening on %s port %d".formatted(server.getLocalAddress().getHostAddress(), server.getLocalPort());
-}
-
-/** Answers one datagram. A failure concerns that datagram alone: log it and go on. */
-static void serve(DatagramSocket server, DatagramPacket request) {
-    try {
-        handle(server, request);
-    } catch (IOException e) {
-        System.err.println("Reply to " + peer(request) + " failed: " + e.getMessage());
-    }
-}
-
-/** Sends the datagram's bytes, exactly getLength() of them, back to its sender behind a timestamp. */
-static void handle(DatagramSocket server, DatagramPacket request) throws IOException {
-    var prefix = ("[" + CTIME.format(LocalDateTime.now()) + "] ").getBytes(StandardCharsets.US_ASCII);
-    int echoed = Math.min(request.getLength(), MAX_DATAGRAM_BYTES - prefix.length);  // the reply must fit one datagram too
-    var reply = Arrays.copyOf(prefix, prefix.length + echoed);
-    System.arraycopy(request.getData(), request.getOffset(), reply, prefix.length, echoed);
-    server.send(new DatagramPacket(reply, reply.length, request.getSocketAddress()));  // sendto(): back where it came from
-    IO.println("Datagram from %s, %d bytes%s".formatted(peer(request), request.getLength(),
-            echoed < request.getLength() ? " (echo cut to " + echoed + " bytes to fit one datagram)" : ""));
-}
-
-/** The sender of a datagram as host:port; an IPv6 host goes in brackets, [::1]:54321. */
-static String peer(DatagramPacket request) {
-    var host = request.getAddress().getHostAddress();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + request.getPort();
+    return "UDP echo server listening on %s port %d"
+            .formatted(server.getLocalAddress().getHostAddress(), server.getLocalPort());
 }

@@ -97,7 +97,7 @@ static Response route(Request request) {
 static byte[] readImage() {
     try {
         return Files.readAllBytes(IMAGE);
-    } catch (IOException e) {  // the picture belongs with the server: missing, it is our mistake (500), not the client's
+    } catch (IOException e) {  // the picture belongs with the server: missing, it is our mistake (500)
         throw new UncheckedIOException(e);
     }
 }
