@@ -12,12 +12,13 @@ static final int MAX_CONNECTIONS = 10_000;
 static final int DEFAULT_REQUESTS = 1000;
 static final int MAX_REQUESTS = 10_000_000;                 // caps -d runs too: the latencies stay under 80 MB
 static final int MAX_SECONDS = 300;                         // for -d
-static final Duration TIME_CAP = Duration.ofSeconds(60);    // a -n run, a warm-up or opening idle connections stops here
+static final Duration TIME_CAP = Duration.ofSeconds(60);    // a -n run, a warm-up or opening idle connections ends here
 static final int MAX_IDLE = 20_000;
-static final int IDLE_OPENERS = 50;                         // connects in flight at once; more only overflow a backlog sooner
+static final int IDLE_OPENERS = 50;                         // connects in flight at once; more overflow a backlog
 static final int CONNECT_TIMEOUT_MS = 5_000;
 static final Duration READ_TIMEOUT = Duration.ofSeconds(10);  // the whole response, so a slow drip cannot outlast it
 static final int MAX_STATUS_LINE = 8 * 1024;
+static final AtomicBoolean FAILED_WORKER = new AtomicBoolean();  // one line for any number of them
 static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] ([0-9]{3})( .*)?\r?");
 static final String USAGE = """
         Usage: Load.java URL [-c CONNECTIONS] [-n REQUESTS | -d SECONDS] [-w REQUESTS] [--allow-remote]
@@ -52,7 +53,7 @@ static final class Tally {
     long bytes;
     long[] latencies = new long[1024];                        // nanoseconds, one per complete response
     final Map<String, Integer> errors = new TreeMap<>();      // "connect", "read", "timeout"
-    final Map<String, String> firstDetail = new HashMap<>();  // the first message of each kind, e.g. "Connection refused"
+    final Map<String, String> firstDetail = new HashMap<>();  // each kind's first message, e.g. "Connection refused"
     final Map<Integer, Integer> non2xx = new TreeMap<>();     // by status code
 
     synchronized void add(Outcome outcome) {
@@ -73,6 +74,7 @@ static final class Tally {
 }
 
 void main(String[] args) {
+    Thread.setDefaultUncaughtExceptionHandler((thread, error) -> reportOnce(error));
     var options = parseOptions(args);
     System.exit((options.idle() > 0 ? idle(options) : load(options)) ? 0 : 1);
 }
@@ -111,7 +113,8 @@ static Options parseOptions(String[] args) {
         }
         if (url == null) throw new IllegalArgumentException("a URL is required");
         if (seen.contains("-n") && seen.contains("-d")) throw new IllegalArgumentException("give -n or -d, not both");
-        if (seen.contains("--idle") && seen.size() > 1) throw new IllegalArgumentException("--idle takes no -c, -n, -d or -w");
+        if (seen.contains("--idle") && seen.size() > 1)
+            throw new IllegalArgumentException("--idle takes no -c, -n, -d or -w");
         return new Options(parseTarget(url, allowRemote), connections, requests, seconds, warmup, idle);
     } catch (IllegalArgumentException e) {
         System.err.println("Error: " + e.getMessage());
@@ -124,7 +127,8 @@ static Options parseOptions(String[] args) {
 static int parseNumber(String option, String text, int min, int max) {
     // Integer.parseInt would accept "+5" and non-ASCII digits: check the shape first.
     if (!text.matches("[0-9]{1,9}") || Integer.parseInt(text) < min || Integer.parseInt(text) > max)
-        throw new IllegalArgumentException(option + " needs a number from " + min + " to " + max + ", not '" + text + "'");
+        throw new IllegalArgumentException(option + " needs a number from " + min + " to " + max
+                + ", not '" + text + "'");
     return Integer.parseInt(text);
 }
 
@@ -150,10 +154,13 @@ static Target parseTarget(String text, boolean allowRemote) {
     if (!address.isLoopbackAddress() && !allowRemote)
         throw new IllegalArgumentException(url.getHost() + " (" + address.getHostAddress()
                 + ") is not a loopback address; pass --allow-remote to load it anyway");
-    var target = (url.getRawPath().isEmpty() ? "/" : url.getRawPath()) + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+    var target = (url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+            + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
     var host = url.getHost() + (url.getPort() == -1 ? "" : ":" + port);
-    var request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: workshop-load\r\nConnection: close\r\n\r\n";
-    return new Target(url.toString(), new InetSocketAddress(address, port), request.getBytes(StandardCharsets.ISO_8859_1));
+    var request = "GET " + target + " HTTP/1.1\r\nHost: " + host
+            + "\r\nUser-Agent: workshop-load\r\nConnection: close\r\n\r\n";
+    var bytes = request.getBytes(StandardCharsets.ISO_8859_1);
+    return new Target(url.toString(), new InetSocketAddress(address, port), bytes);
 }
 
 static boolean load(Options options) {
@@ -169,7 +176,8 @@ static boolean load(Options options) {
             options.connections(), timed ? "for " + options.seconds() + " s" : limit + " requests"));
     var tally = new Tally();
     long start = System.nanoTime();
-    repeat(options.connections(), limit, timed ? Duration.ofSeconds(options.seconds()) : TIME_CAP, () -> tally.add(fetch(target)));
+    var cap = timed ? Duration.ofSeconds(options.seconds()) : TIME_CAP;
+    repeat(options.connections(), limit, cap, () -> tally.add(fetch(target)));
     double seconds = (System.nanoTime() - start) / 1e9;
 
     int requests = tally.requests();
@@ -177,7 +185,8 @@ static boolean load(Options options) {
         IO.println("Stopped early, at the cap of " + (timed ? limit + " requests" : TIME_CAP.toSeconds() + " s"));
     var sorted = Arrays.copyOf(tally.latencies, tally.responses);
     Arrays.sort(sorted);
-    double rps = tally.responses / seconds, p50 = percentileMs(sorted, 0.50), p99 = percentileMs(sorted, 0.99), max = percentileMs(sorted, 1);
+    double rps = tally.responses / seconds;
+    double p50 = percentileMs(sorted, 0.50), p99 = percentileMs(sorted, 0.99), max = percentileMs(sorted, 1);
     IO.print("""
               requests    %d in %.2f s
               requests/s  %.1f  (complete responses, whatever their status)
@@ -187,8 +196,8 @@ static boolean load(Options options) {
               errors      %s
             """.formatted(requests, seconds, rps, p50, p99, max, tally.bytes, tally.ok, describeErrors(tally)));
     IO.println(("result: requests=%d ok=%d errors=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f bytes=%d"
-            + " connect=%d read=%d timeout=%d non2xx=%d seconds=%.3f").formatted(requests, tally.ok, tally.failures(), rps,
-            p50, p99, max, tally.bytes, tally.count("connect"), tally.count("read"), tally.count("timeout"),
+            + " connect=%d read=%d timeout=%d non2xx=%d seconds=%.3f").formatted(requests, tally.ok, tally.failures(),
+            rps, p50, p99, max, tally.bytes, tally.count("connect"), tally.count("read"), tally.count("timeout"),
             tally.responses - tally.ok, seconds));
     return tally.failures() == 0;
 }
@@ -206,7 +215,7 @@ static void repeat(int threads, int count, Duration limit, Runnable task) {
     }
 }
 
-/** One request on a new connection: connect, send, read until the server closes. Failures are outcomes, not exceptions. */
+/** One request on a new connection: connect, send, read until the server closes. Failures are outcomes, not thrown. */
 static Outcome fetch(Target target) {
     long start = System.nanoTime();
     boolean connected = false;
@@ -231,12 +240,14 @@ static Outcome readResponse(Socket socket, long start, long deadline) throws IOE
         for (int i = 0; i < n && !lineEnded; i++) {
             lineEnded = buffer[i] == '\n';
             if (!lineEnded) statusLine.append((char) (buffer[i] & 0xff));  // ISO-8859-1: one byte, one char
-            if (statusLine.length() > MAX_STATUS_LINE) throw new ProtocolException("a status line longer than " + MAX_STATUS_LINE + " bytes");
+            if (statusLine.length() > MAX_STATUS_LINE)
+                throw new ProtocolException("a status line longer than " + MAX_STATUS_LINE + " bytes");
         }
     }
     if (bytes == 0) throw new EOFException("the server closed the connection without a response");
     var matcher = STATUS_LINE.matcher(statusLine);
-    if (!lineEnded || !matcher.matches()) throw new ProtocolException("the response does not start with an HTTP/1.x status line");
+    if (!lineEnded || !matcher.matches())
+        throw new ProtocolException("the response does not start with an HTTP/1.x status line");
     return new Outcome(Integer.parseInt(matcher.group(1)), bytes, System.nanoTime() - start, null, null);
 }
 
@@ -252,7 +263,8 @@ static int read(Socket socket, InputStream in, byte[] buffer, long deadline) thr
 static boolean idle(Options options) {
     var target = options.target();
     int count = options.idle();
-    IO.println("Idle: opening %d connections to %s that send nothing, %d at a time".formatted(count, target.url(), IDLE_OPENERS));
+    IO.println("Idle: opening %d connections to %s that send nothing, %d at a time"
+            .formatted(count, target.url(), IDLE_OPENERS));
     var sockets = new ConcurrentLinkedQueue<Socket>();
     var failures = new Tally();
     long start = System.nanoTime();
@@ -261,7 +273,7 @@ static boolean idle(Options options) {
         try {
             socket.connect(target.address(), CONNECT_TIMEOUT_MS);
             sockets.add(socket);
-        } catch (IOException e) {  // a failed connect closes its socket; "Too many open files" lands here too (ulimit -n)
+        } catch (IOException e) {  // a failed connect closes its socket; "Too many open files" lands here (ulimit -n)
             failures.add(Outcome.failed(e, false));
         }
     });
@@ -278,6 +290,7 @@ static boolean idle(Options options) {
 
     // A server may close connections that stay silent (jwebserver keeps 200 at most): count those still open.
     var stillOpen = new AtomicInteger();
+    var checked = new AtomicInteger();  // short of opened where a checker failed (reported once, by reportOnce)
     try (var checkers = Executors.newVirtualThreadPerTaskExecutor()) {
         for (var socket : sockets)
             checkers.execute(() -> {
@@ -289,12 +302,30 @@ static boolean idle(Options options) {
                 } catch (IOException e) {
                     // reset by the server
                 }
+                checked.incrementAndGet();
             });
     }
-    IO.println("  still open  %d of %d when checked after the GET; all closed now".formatted(stillOpen.get(), opened));
-    IO.println("result: idle=%d opened=%d failed=%d not_tried=%d open_s=%.3f status=%d latency_ms=%s still_open=%d".formatted(
-            count, opened, failed, untried, seconds, outcome.status(), outcome.status() > 0 ? "%.2f".formatted(ms) : "NaN", stillOpen.get()));
+    var unchecked = opened - checked.get();
+    IO.println("  still open  %d of %d when checked after the GET%s; all closed now".formatted(stillOpen.get(), opened,
+            unchecked > 0 ? " (" + unchecked + " could not be checked)" : ""));
+    IO.println("result: idle=%d opened=%d failed=%d not_tried=%d open_s=%.3f status=%d latency_ms=%s still_open=%d"
+            .formatted(count, opened, failed, untried, seconds, outcome.status(),
+                    outcome.status() > 0 ? "%.2f".formatted(ms) : "NaN", stillOpen.get()));
     return opened == count && outcome.status() / 100 == 2;
+}
+
+/**
+ * Out of file descriptors (ulimit -n), even the JVM's own machinery fails: a virtual thread cannot park on a socket
+ * when the poller behind it cannot open its descriptor. Each worker would print a stack trace of hundreds of lines;
+ * one line says it all, and the report that follows counts what did not get done.
+ */
+static void reportOnce(Throwable error) {
+    if (!FAILED_WORKER.compareAndSet(false, true)) return;
+    var chain = new StringBuilder();
+    for (var cause = error; cause != null; cause = cause.getCause()) chain.append(cause).append('\n');
+    var outOfFiles = chain.toString().matches("(?s).*(Too many open files|sun\\.nio\\.ch\\.Poller).*");
+    System.err.println("Error: a worker thread failed, and maybe more (shown once): " + error
+            + (outOfFiles ? " (out of file descriptors: raise the limit with ulimit -n)" : ""));
 }
 
 /** Nearest rank: the smallest latency that a fraction p of the responses did not exceed. */

@@ -8,15 +8,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,30 +23,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every HTTP step promises (WORKSHOP.md, "HTTP, from step03 on"), checked over a raw socket.
- * Each HTTP step's test class extends this and says how to get a server that answers the next request.
+ * Each HTTP step's test class extends this and declares the server these checks run against:
+ * a {@link StepServer} marked {@code forContract()}.
  */
+@DisplayName("HTTP contract")
 public abstract class HttpContract {
     /** Servers under test run with this head deadline instead of 10 s, so that 408 cases are quick. */
     public static final int HEAD_TIMEOUT_MILLIS = 1000;
     public static final String FAST_DEADLINE = "-Dworkshop.headTimeoutMillis=" + HEAD_TIMEOUT_MILLIS;
     static final Pattern LOG_LINE = Pattern.compile(
-            "^127\\.0\\.0\\.1 - - \\[\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}] \"(.*)\" (\\d{3}) (\\d+|-)$");
+            "^127\\.0\\.0\\.1 - - \\[\\d{2}/[A-Z][a-z]{2}/\\d{4}:\\d{2}:\\d{2}:\\d{2} [+-]\\d{4}]"  // the time
+                    + " \"(.*)\" (\\d{3}) (\\d+|-)$");  // the request line, the status, the body's size
 
-    /** A server ready for the next request: a fresh process (step03 answers one and exits) or a shared one. */
-    protected abstract Step server() throws IOException;
-
-    /** True where the step answers one request and exits: then each check wants a fresh server. */
-    protected boolean oneShot() {
-        return false;
+    /** The test class's server for these checks. */
+    StepServer contractServer() {
+        return StepServer.contractOf(getClass());
     }
 
-    /** This step's folder, from the test class's tag: @Tag("step04") is step04-forever-threaded. */
-    protected String step() throws IOException {
-        var tag = getClass().getAnnotation(Tag.class).value();
-        try (var folders = Files.list(Step.root())) {
-            return folders.map(folder -> folder.getFileName().toString()).filter(name -> name.startsWith(tag + "-"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no folder " + tag + "-* in " + Step.root()));
-        }
+    /** True where the step answers one request and exits: then each check gets a fresh process. */
+    boolean oneShot() {
+        return contractServer().isOneShot();
     }
 
     /** A request every step answers with 200, to show the server still serves after bad input. */
@@ -61,7 +56,7 @@ public abstract class HttpContract {
 
     /** Runs a check against a server, then proves the step is still well: exited 0, or still serving. */
     protected void withServer(Check check) throws Exception {
-        var server = server();
+        var server = contractServer().next();
         try {
             check.run(server);
             if (oneShot()) assertEquals(0, server.awaitExit(Duration.ofSeconds(10)), "exit code\n" + server.output());
@@ -85,7 +80,8 @@ public abstract class HttpContract {
                 new Case("request line without a version", "GET /\r\n\r\n", 400),
                 new Case("request line with an extra part", "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400),
                 new Case("two spaces in the request line", "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-                new Case("a TLS handshake sent to a plain HTTP port", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003\r\n\r\n", 400),
+                new Case("a TLS handshake sent to a plain HTTP port",
+                        "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003\r\n\r\n", 400),
                 new Case("a target that is not a path", "GET index.html HTTP/1.1\r\nHost: x\r\n\r\n", 400),
                 new Case("a control character in the target", "GET /\u0001 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
                 new Case("a malformed version", "GET / HTTP/1.1x\r\nHost: x\r\n\r\n", 400),
@@ -102,8 +98,10 @@ public abstract class HttpContract {
                 new Case("a NUL in a header value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n", 400),
                 new Case("a bare CR inside a line", "GET / HTTP/1.1\rX\r\nHost: x\r\n\r\n", 400),
                 new Case("a request line over 8 KiB", "GET " + longTarget + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-                new Case("a header section over 64 KiB", "GET / HTTP/1.1\r\nHost: x\r\n" + bigHeader.repeat(17) + "\r\n", 431),
-                new Case("101 header fields", "GET / HTTP/1.1\r\nHost: x\r\n" + "X-A: 1\r\n".repeat(100) + "\r\n", 431));
+                new Case("a header section over 64 KiB", "GET / HTTP/1.1\r\nHost: x\r\n" + bigHeader.repeat(17)
+                        + "\r\n", 431),
+                new Case("101 header fields", "GET / HTTP/1.1\r\nHost: x\r\n" + "X-A: 1\r\n".repeat(100) + "\r\n",
+                        431));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -144,11 +142,8 @@ public abstract class HttpContract {
     void headOneByteAtATime() throws Exception {
         withServer(server -> {
             try (var socket = Http.connect(server.port())) {
-                for (var b : ("GET " + healthyTarget() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes()) {
-                    socket.getOutputStream().write(b);
-                    socket.getOutputStream().flush();
-                    Thread.sleep(2);
-                }
+                var head = "GET " + healthyTarget() + " HTTP/1.1\r\nHost: x\r\n\r\n";
+                Http.writeInPieces(socket, List.of(head.split("")), 2);
                 assertEquals(200, Http.read(socket.getInputStream()).status());
             }
         });
@@ -159,11 +154,8 @@ public abstract class HttpContract {
     void headInPiecesWithBareLf() throws Exception {
         withServer(server -> {
             try (var socket = Http.connect(server.port())) {
-                for (var piece : new String[] {"GE", "T " + healthyTarget() + " HT", "TP/1.1\nHo", "st: x\n", "\n"}) {
-                    socket.getOutputStream().write(piece.getBytes());
-                    socket.getOutputStream().flush();
-                    Thread.sleep(50);
-                }
+                var pieces = List.of("GE", "T " + healthyTarget() + " HT", "TP/1.1\nHo", "st: x\n", "\n");
+                Http.writeInPieces(socket, pieces, 50);
                 assertEquals(200, Http.read(socket.getInputStream()).status());
             }
         });
@@ -190,7 +182,8 @@ public abstract class HttpContract {
                 long start = System.nanoTime();
                 var response = Http.read(socket.getInputStream());
                 assertEquals(408, response.status(), response::toString);
-                assertTrue(System.nanoTime() - start >= (HEAD_TIMEOUT_MILLIS - 100) * 1_000_000L, "408 came before the deadline");
+                assertTrue(System.nanoTime() - start >= (HEAD_TIMEOUT_MILLIS - 100) * 1_000_000L,
+                        "408 came before the deadline");
                 assertErrorPage(response);
             }
         });
@@ -201,25 +194,10 @@ public abstract class HttpContract {
     void slowDripGets408() throws Exception {
         withServer(server -> {
             try (var socket = Http.connect(server.port())) {
-                socket.setSoTimeout(50);
-                var drip = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(1000);
-                long stopAt = System.nanoTime() + Duration.ofMillis(HEAD_TIMEOUT_MILLIS * 4L).toNanos();
-                for (int i = 0; System.nanoTime() < stopAt; i++) {
-                    try {
-                        socket.getOutputStream().write(drip.charAt(i % drip.length()));
-                    } catch (IOException e) {
-                        break;  // the server answered and closed: go and read its answer
-                    }
-                    try {
-                        if (socket.getInputStream().available() > 0 || socket.getInputStream().read() == 'H') break;
-                    } catch (SocketTimeoutException e) {
-                        // nothing yet: drip on
-                    }
-                }
-                boolean whileDripping = System.nanoTime() < stopAt;  // a timeout per read would never fire during the drip
-                socket.setSoTimeout(Http.TIMEOUT_MILLIS);
-                var text = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
-                assertTrue(whileDripping && text.contains(" 408 "), "no 408 within " + 4 * HEAD_TIMEOUT_MILLIS + " ms of dripping: " + text);
+                var limit = Duration.ofMillis(HEAD_TIMEOUT_MILLIS * 4L);
+                var drip = Http.drip(socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(1000), limit);
+                assertTrue(drip.answeredInTime() && drip.answer().contains(" 408 "),
+                        () -> "no 408 within " + limit.toMillis() + " ms of dripping: " + Show.brief(drip.answer()));
             }
         });
     }
@@ -229,7 +207,7 @@ public abstract class HttpContract {
     void outOfFiles() throws Exception {
         assumeFalse(oneShot(), "this step serves one connection and exits");
         assumeTrue(!Step.isWindows() && Files.isExecutable(Path.of("/bin/bash")), "needs bash's ulimit");
-        try (var limited = Step.launch(step(), "Server.java").args("0").jvm(FAST_DEADLINE).fileLimit(200).start()) {
+        try (var limited = contractServer().launch("Server.java").args("0").jvm(FAST_DEADLINE).fileLimit(200).start()) {
             var silent = new ArrayList<Socket>();
             try {
                 for (int i = 0; i < 300; i++) silent.add(Http.connect(limited.port()));  // more than it may hold open
@@ -257,21 +235,21 @@ public abstract class HttpContract {
     @Test
     @DisplayName("--help prints the usage on stdout and exits 0")
     void help() throws IOException {
-        Cli.assertHelp(step(), "Server.java");
+        Cli.assertHelp(contractServer(), "Server.java");
     }
 
     @ParameterizedTest(name = "Server.java {0}")
     @ValueSource(strings = {"abc", "70000", "+80", "-x"})
     @DisplayName("a bad argument gets one Error line and the usage on stderr, exit 2")
     void badArgument(String argument) throws IOException {
-        Cli.assertUsageError(step(), "Server.java " + argument);
+        Cli.assertUsageError(contractServer(), "Server.java " + argument);
     }
 
     @Test
     @DisplayName("a port in use gets one Error line, exit 1")
     void portInUse() throws IOException {
         try (var taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Cli.assertPortInUse(step(), taken.getLocalPort());
+            Cli.assertPortInUse(contractServer(), taken.getLocalPort());
         }
     }
 
@@ -287,7 +265,9 @@ public abstract class HttpContract {
     static void assertErrorPage(Http.Response response) {
         assertWellFramed(response);
         assertEquals("text/html; charset=utf-8", response.header("Content-Type"));
-        assertTrue(response.text().contains(String.valueOf(response.status())), "the page names its status: " + response.text());
-        assertFalse(response.text().matches("(?s).*(Exception|\\tat |/home/|/work/|/tmp/).*"), "the page leaks the server's inside: " + response.text());
+        assertTrue(response.text().contains(String.valueOf(response.status())),
+                () -> "the page names its status: " + response);
+        assertFalse(response.text().matches("(?s).*(Exception|\\tat |/home/|/work/|/tmp/).*"),
+                () -> "the page leaks the server's inside: " + response);
     }
 }

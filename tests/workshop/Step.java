@@ -22,6 +22,7 @@ public final class Step implements AutoCloseable {
     static final Map<String, Future<Path>> COMPILED = new ConcurrentHashMap<>();
     static final Path CLASSES = classesFolder();  // one folder per test run, removed when the run ends
     static final Map<Class<?>, List<Step>> STARTED_BY = new ConcurrentHashMap<>();
+    static final Set<Step> RUNNING = runningUntilExit();  // what no close() stopped is stopped when the tests end
 
     final String name;
     final Process process;
@@ -75,18 +76,35 @@ public final class Step implements AutoCloseable {
         return new Launch(step, program, List.of(), List.of(), root(), false, null, 0);
     }
 
+    /** The folder of the step a test class is tagged with: @Tag("step04") is step04-forever-threaded. */
+    public static String folder(Class<?> testClass) {
+        var tag = testClass.getAnnotation(Tag.class);
+        if (tag == null || !tag.value().matches("step[0-9]{2}"))
+            throw new IllegalStateException(testClass + " has no @Tag(\"stepNN\")");
+        try (var folders = Files.list(root())) {
+            return folders.map(folder -> folder.getFileName().toString())
+                    .filter(name -> name.startsWith(tag.value() + "-"))
+                    .sorted().findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no folder " + tag.value() + "-* in " + root()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The repository's root: the folder holding tests/Run.java, found from the working directory up. */
     public static Path root() {
         for (var dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent())
             if (Files.exists(dir.resolve("tests/Run.java")) && Files.exists(dir.resolve("jbang"))) return dir;
-        throw new IllegalStateException("run the tests from the workshop's folder: no tests/Run.java above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("run the tests from the workshop's folder: no tests/Run.java above "
+                + Path.of("").toAbsolutePath());
     }
 
     private Step(Launch launch) throws IOException {
         name = launch.step() + "/" + launch.program();
         var command = new ArrayList<String>();
         if (launch.throughJbang()) {
-            if (!launch.jvmOptions().isEmpty()) throw new IllegalArgumentException("a run through ./jbang takes no JVM options");
+            if (!launch.jvmOptions().isEmpty())
+                throw new IllegalArgumentException("a run through ./jbang takes no JVM options");
             command.add(root().resolve(isWindows() ? "jbang.cmd" : "jbang").toString());
             command.add(launch.step() + "/" + launch.program());
         } else {
@@ -102,7 +120,7 @@ public final class Step implements AutoCloseable {
         var builder = new ProcessBuilder(command).directory(launch.directory().toFile());
         builder.environment().remove("JAVA_TOOL_OPTIONS");  // its "Picked up ..." line would pollute stderr
         process = builder.start();
-        callerTestClass().ifPresent(c -> STARTED_BY.computeIfAbsent(c, k -> new CopyOnWriteArrayList<>()).add(this));
+        RUNNING.add(this);
         Thread.ofVirtual().start(() -> collect(process.getInputStream(), line -> {
             synchronized (stdout) {
                 stdout.add(line);
@@ -133,7 +151,8 @@ public final class Step implements AutoCloseable {
                 for (var line : stdout) if (wanted.test(line)) return line;
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0 || !process.isAlive() && stdoutClosed) {
-                    throw new AssertionError("no such line from " + name + " within " + timeout.toSeconds() + " s\n" + output());
+                    throw new AssertionError("no such line from " + name + " within " + timeout.toSeconds() + " s\n"
+                            + output());
                 }
                 try {
                     stdout.wait(Math.min(left, 100));
@@ -145,12 +164,13 @@ public final class Step implements AutoCloseable {
         }
     }
 
-    /** Waits for text on stderr (a log line of a failure, say); fails with the output so far if none comes in time. */
+    /** Waits for text on stderr (a failure's log line, say); fails with the output so far if none comes in time. */
     public void awaitStderr(String text, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!stderr.toString().contains(text)) {
             if (System.nanoTime() > deadline)
-                throw new AssertionError("no '" + text + "' on stderr of " + name + " within " + timeout.toSeconds() + " s\n" + output());
+                throw new AssertionError("no '" + text + "' on stderr of " + name + " within " + timeout.toSeconds()
+                        + " s\n" + output());
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -189,37 +209,54 @@ public final class Step implements AutoCloseable {
         return stderr.toString();
     }
 
+    /** For failure messages: the end of stdout and of stderr, each line cut short (a bug may print megabytes). */
     public String output() {
-        return "--- stdout of " + name + "\n" + stdout() + "--- stderr of " + name + "\n" + stderr();
+        return output(40);
+    }
+
+    String output(int lastLines) {
+        return "--- stdout of " + name + "\n" + Show.lastLines(stdout(), lastLines)
+                + "--- stderr of " + name + "\n" + Show.lastLines(stderr(), lastLines);
     }
 
     public Process process() {
         return process;
     }
 
-    /** Stops the program and its children: first politely (like Ctrl+C), then by force. */
+    /**
+     * Stops the program and its children: first politely (like Ctrl+C), then by force. The children are listed
+     * before anything is stopped: once their parent is gone they are nobody's descendants, and would run on.
+     */
     @Override
     public void close() {
-        process.descendants().forEach(ProcessHandle::destroy);
+        RUNNING.remove(this);
+        var children = process.descendants().toList();
+        children.forEach(ProcessHandle::destroy);
         process.destroy();
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            for (var child : children) {
+                try {
+                    child.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    child.destroyForcibly();  // it ignored the polite request
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** What the steps a test class started have printed, for its failure report. */
+    /** Makes this program's output part of a test class's failure report (its servers'; a test shows its own). */
+    void reportWith(Class<?> testClass) {
+        STARTED_BY.computeIfAbsent(testClass, k -> new CopyOnWriteArrayList<>()).add(this);
+    }
+
+    /** What the servers of a test class have printed, for its failure report. */
     public static String outputOf(Class<?> testClass) {
         var output = new StringBuilder();
-        for (var step : STARTED_BY.getOrDefault(testClass, List.of())) {
-            var lines = step.output().lines().toList();
-            var tail = lines.subList(Math.max(0, lines.size() - 40), lines.size());  // the end tells most
-            output.append(String.join("\n", tail)).append('\n');
-        }
+        for (var step : STARTED_BY.getOrDefault(testClass, List.of())) output.append(step.output(15));
         return output.toString();
     }
 
@@ -281,6 +318,15 @@ public final class Step implements AutoCloseable {
         return files;
     }
 
+    static Set<Step> runningUntilExit() {
+        var running = ConcurrentHashMap.<Step>newKeySet();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> running.forEach(step -> {
+            step.process.descendants().forEach(ProcessHandle::destroyForcibly);
+            step.process.destroyForcibly();
+        })));
+        return running;
+    }
+
     static Path classesFolder() {
         try {
             var folder = Files.createTempDirectory("workshop-classes-");
@@ -295,14 +341,6 @@ public final class Step implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The test class (tagged stepNN) on the stack that is starting this process. */
-    static Optional<Class<?>> callerTestClass() {
-        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
-                .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> c.isAnnotationPresent(Tag.class))
-                .findFirst());
     }
 
     static boolean isWindows() {

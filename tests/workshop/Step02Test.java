@@ -2,7 +2,7 @@ package workshop;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static workshop.Cli.*;
-import static workshop.Step01Test.*;
+import static workshop.Echo.*;
 
 import java.io.*;
 import java.net.*;
@@ -10,38 +10,26 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.*;
 import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @Tag("step02")
 @DisplayName("step02 udp-echo")
 class Step02Test {
-    static final String STEP = "step02-udp-echo";
     static final int MAX_DATAGRAM_BYTES = 65_507;
-    static final int TIMEOUT_MILLIS = 5_000;  // on loopback a reply takes microseconds; no test waits for a lost one
 
-    static Step server;
-    static int port;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = Step.launch(STEP, "Server.java").args("0").start();
-        port = server.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
-    }
+    @RegisterExtension
+    static final StepServer server = StepServer.plain();
 
     @Test
     @DisplayName("a datagram comes back to its sender behind the server's time, and the log shows its address and size")
     void roundTrip() throws IOException {
         try (var client = client()) {
-            send(client, port, bytes("hello\n"));
-            assertEcho("hello\n", receive(client));
+            send(client, server.port(), bytes("hello\n"));
+            assertEcho("hello\n", reply(client));
             var logLine = "Datagram from 127.0.0.1:" + client.getLocalPort() + ", 6 bytes";
-            server.awaitLine(logLine::equals, Duration.ofSeconds(5));
+            server.step().awaitLine(logLine::equals, Duration.ofSeconds(5));
         }
     }
 
@@ -50,10 +38,10 @@ class Step02Test {
     void exactLength() throws IOException {
         try (var client = client()) {
             var longer = bytes("x".repeat(1000));
-            send(client, port, longer);
-            assertEcho(longer, receive(client));
-            send(client, port, bytes("你好"));
-            assertEcho("你好", receive(client));
+            send(client, server.port(), longer);
+            assertEcho(longer, reply(client));
+            send(client, server.port(), bytes("你好"));
+            assertEcho("你好", reply(client));
         }
     }
 
@@ -63,8 +51,8 @@ class Step02Test {
         var data = new byte[40_000];
         for (int i = 0; i < data.length; i++) data[i] = (byte) ('a' + i % 26);
         try (var client = client()) {
-            send(client, port, data);
-            assertEcho(data, receive(client));
+            send(client, server.port(), data);
+            assertEcho(data, reply(client));
         }
     }
 
@@ -74,12 +62,13 @@ class Step02Test {
         var data = new byte[MAX_DATAGRAM_BYTES];
         Arrays.fill(data, (byte) 'z');
         try (var client = client()) {
-            send(client, port, data);
-            var reply = receive(client);
-            assertEquals(MAX_DATAGRAM_BYTES, reply.length);
-            assertEcho(Arrays.copyOf(data, MAX_DATAGRAM_BYTES - PREFIX_BYTES), reply);
-            server.awaitLine(line -> line.equals("Datagram from 127.0.0.1:" + client.getLocalPort() + ", 65507 bytes"
-                    + " (echo cut to 65480 bytes to fit one datagram)"), Duration.ofSeconds(5));
+            send(client, server.port(), data);
+            var echo = reply(client);
+            assertEquals(MAX_DATAGRAM_BYTES, echo.length);
+            assertEcho(Arrays.copyOf(data, MAX_DATAGRAM_BYTES - PREFIX_BYTES), echo);
+            var log = "Datagram from 127.0.0.1:" + client.getLocalPort() + ", 65507 bytes"
+                    + " (echo cut to 65480 bytes to fit one datagram)";
+            server.step().awaitLine(log::equals, Duration.ofSeconds(5));
         }
     }
 
@@ -87,31 +76,29 @@ class Step02Test {
     @DisplayName("two clients at once each get their own reply")
     void twoClients() throws IOException {
         try (var first = client(); var second = client()) {
-            send(first, port, bytes("from the first\n"));
-            send(second, port, bytes("from the second\n"));
-            assertEcho("from the second\n", receive(second));
-            assertEcho("from the first\n", receive(first));
+            send(first, server.port(), bytes("from the first\n"));
+            send(second, server.port(), bytes("from the second\n"));
+            assertEcho("from the second\n", reply(second));
+            assertEcho("from the first\n", reply(first));
         }
     }
 
     @Test
     @DisplayName("Client.java sends each line of its input and prints each echo")
     void clientProgram() throws IOException {
-        try (var client = Step.launch(STEP, "Client.java").args("127.0.0.1", String.valueOf(port))
-                .stdin("hello\n你好\nno LF at the end").start()) {
-            assertEquals(0, client.awaitExit(EXIT_TIMEOUT), client.output());
-            var lines = client.stdoutLines();
-            assertEquals(3, lines.size(), client.output());
-            var texts = List.of("hello", "你好", "no LF at the end");
-            for (int i = 0; i < texts.size(); i++) assertEcho(texts.get(i), bytes(lines.get(i)));
+        try (var probe = client()) {  // else the client would wait 3 times per line for a server that never answers
+            send(probe, server.port(), bytes("ping\n"));
+            assertEcho("ping\n", reply(probe));
         }
+        assertClientEchoes(server);
     }
 
     @Test
-    @DisplayName("Client.java sends each line 3 times to a server that never answers, reports each loss, goes on, and exits 1")
+    @DisplayName("Client.java sends each line 3 times to a server that never answers, reports each loss, goes on,"
+            + " and exits 1")
     void clientNoReply() throws IOException {
         try (var silent = client();
-             var client = Step.launch(STEP, "Client.java").jvm("-Dworkshop.udpTimeoutMillis=200")
+             var client = server.launch("Client.java").jvm("-Dworkshop.udpTimeoutMillis=200")
                      .args("127.0.0.1", String.valueOf(silent.getLocalPort())).stdin("one\ntwo\n").start()) {
             assertEquals(1, client.awaitExit(EXIT_TIMEOUT), client.output());
             var lost = "No reply from 127.0.0.1:" + silent.getLocalPort() + " after 3 tries: lost, or no server there";
@@ -132,42 +119,52 @@ class Step02Test {
     @ValueSource(strings = {"Server.java", "Client.java"})
     @DisplayName("--help prints the usage on stdout and exits 0")
     void help(String program) throws IOException {
-        assertHelp(STEP, program);
+        assertHelp(server, program);
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"Server.java abc", "Server.java 70000", "Server.java +80", "Client.java 127.0.0.1 abc"})
     @DisplayName("a bad argument gets one Error line and the usage on stderr, exit 2")
     void badArgument(String command) throws IOException {
-        assertUsageError(STEP, command);
+        assertUsageError(server, command);
     }
 
     @Test
     @DisplayName("a UDP port in use gets 'Error: cannot listen on port N: Address already in use', exit 1")
     void portInUse() throws IOException {
         try (var taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            assertPortInUse(STEP, taken.getLocalPort());
+            assertPortInUse(server, taken.getLocalPort());
         }
     }
 
     @Test
     @DisplayName("the server runs as the lesson says: ./jbang step02-udp-echo/Server.java")
     void viaJbang() throws IOException {
-        try (var jbanged = Step.launch(STEP, "Server.java").args("0").viaJbang().start(); var client = client()) {
+        try (var jbanged = server.launch("Server.java").args("0").viaJbang().start(); var client = client()) {
             send(client, jbanged.port(), bytes("hello\n"));
-            assertEcho("hello\n", receive(client));
+            assertEcho("hello\n", reply(client));
         }
     }
 
     /** A socket of our own, on a port the OS picks: the address the server must reply to. */
     static DatagramSocket client() throws SocketException {
         var client = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-        client.setSoTimeout(TIMEOUT_MILLIS);
+        client.setSoTimeout(REPLY_TIMEOUT_MILLIS);  // on loopback no datagram is lost: a missing reply was never sent
         return client;
     }
 
     static void send(DatagramSocket client, int port, byte[] data) throws IOException {
         client.send(new DatagramPacket(data, data.length, InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** The echo; silence says where a reply most likely went. */
+    static byte[] reply(DatagramSocket client) throws IOException {
+        try {
+            return receive(client);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no reply within " + client.getSoTimeout() / 1000
+                    + " s: did the server send its reply to the address and port the datagram came from?");
+        }
     }
 
     static byte[] receive(DatagramSocket client) throws IOException {

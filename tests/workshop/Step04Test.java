@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
@@ -17,31 +18,17 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 @DisplayName("step04 forever-threaded")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: a concurrent server should not mind
 class Step04Test extends HttpContract {
-    static final String STEP = "step04-forever-threaded";
-    static Step server;   // with a short head deadline, for the error cases
-    static Step patient;  // with the real 10 s deadline: a sequential server would stall on a silent client
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = Step.launch(STEP, "Server.java").args("0").jvm(FAST_DEADLINE).start();
-        patient = Step.launch(STEP, "Server.java").args("0").start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        patient.close();
-    }
-
-    @Override
-    protected Step server() {
-        return server;
-    }
+    /** With a short head deadline, for the error cases. */
+    @RegisterExtension
+    static final StepServer server = StepServer.of(launch -> launch.jvm(FAST_DEADLINE)).forContract();
+    /** With the real 10 s deadline: a sequential server would stall on a silent client. */
+    @RegisterExtension
+    static final StepServer patient = StepServer.plain();
 
     @Test
     @DisplayName("serves forever: 100 requests in sequence all answered (through ./jbang, as the README says)")
     void manyRequestsThroughJbang() throws Exception {
-        try (var viaJbang = Step.launch(STEP, "Server.java").args("0").viaJbang().start()) {
+        try (var viaJbang = server.launch("Server.java").args("0").viaJbang().start()) {
             for (int i = 0; i < 100; i++) {
                 var response = Http.send(Http.request(viaJbang.port(), "/").build());
                 assertEquals(200, response.statusCode());
@@ -84,7 +71,7 @@ class Step04Test extends HttpContract {
         var response = Http.get(server.port(), "/test.jpg");
         assertEquals(200, response.status());
         assertEquals("image/jpeg", response.header("Content-Type"));
-        assertArrayEquals(Files.readAllBytes(Step.root().resolve(STEP).resolve("test.jpg")), response.body());
+        assertArrayEquals(Files.readAllBytes(server.folder().resolve("test.jpg")), response.body());
     }
 
     @Test
@@ -93,7 +80,7 @@ class Step04Test extends HttpContract {
         var response = Http.get(server.port(), "/favicon.ico");
         assertEquals(404, response.status());
         assertErrorPage(response);
-        server.awaitLine(line -> line.contains("\"GET /favicon.ico HTTP/1.1\" 404 "), Duration.ofSeconds(5));
+        server.step().awaitLine(line -> line.contains("\"GET /favicon.ico HTTP/1.1\" 404 "), Duration.ofSeconds(5));
     }
 
     @Test
@@ -120,11 +107,11 @@ class Step04Test extends HttpContract {
                 try {
                     result.get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof IOException)) throw e;  // a reset on our side is fine; the server must live
+                    if (!(e.getCause() instanceof IOException)) throw e;  // a reset here is fine: the server lives on
                 }
             }
         }
         assertEquals(200, Http.get(server.port(), "/").status());
-        assertFalse(server.stderr().contains("Exception"), server::output);
+        assertFalse(server.step().stderr().contains("Exception"), server.step()::output);
     }
 }

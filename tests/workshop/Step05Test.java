@@ -2,6 +2,8 @@ package workshop;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static workshop.Fixtures.SECRET;
+import static workshop.Fixtures.symlink;
 
 import java.io.*;
 import java.net.URI;
@@ -15,6 +17,7 @@ import java.util.*;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -27,8 +30,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayName("step05 static-files")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: the tests read the root, and write only their own files
 class Step05Test extends HttpContract {
-    static final String STEP = "step05-static-files";
-    static final String SECRET = "sentinel-" + UUID.randomUUID();  // in every file that must never be sent
     static final long BIG = (2L << 30) + (1 << 20);                // past 2 GiB: an int length would overflow
     static final byte[] ALL_BYTES = allBytes();
     static final DateTimeFormatter HTTP_DATE =
@@ -39,13 +40,18 @@ class Step05Test extends HttpContract {
     static Path root;      // the document root the shared server is given with -d
     static boolean unicodeNames;  // false where the JVM cannot name non-ASCII files (Linux with LANG=C)
     static boolean markupNames;   // false where "<" is not allowed in a name (Windows)
-    static Step server;
 
-    @BeforeAll
-    static void start() throws IOException {
+    /** A heap smaller than the big file: only a server that streams can send it. */
+    @RegisterExtension
+    static final StepServer server = StepServer.of(launch -> launch.args("-d", documentRoot().toString())
+            .jvm(FAST_DEADLINE, "-Xmx64m")).forContract();
+
+    /** The files the tests ask for, made before the server starts: they depend on what this platform can name. */
+    static Path documentRoot() throws IOException {
         Files.writeString(parent.resolve("sentinel"), SECRET);
         Files.writeString(Files.createDirectories(parent.resolve("outside")).resolve("sentinel"), SECRET);
-        Files.writeString(Files.createDirectories(parent.resolve("www2")).resolve("sentinel"), SECRET);  // "www2" starts with "www"
+        var www2 = Files.createDirectories(parent.resolve("www2"));  // "www2" starts with "www"
+        Files.writeString(www2.resolve("sentinel"), SECRET);
         root = Files.createDirectories(parent.resolve("www"));
         var docs = Files.createDirectories(root.resolve("docs"));
         Files.writeString(docs.resolve("read me.txt"), "a name with a space\n");
@@ -54,8 +60,9 @@ class Step05Test extends HttpContract {
         Files.writeString(Files.createDirectories(docs.resolve("sub")).resolve("deep.txt"), "deeper\n");
         unicodeNames = create(docs, "你好.txt", "你好，世界 👋🌏\n");
         if (unicodeNames) Files.createDirectories(root.resolve("文件夹"));
-        Files.writeString(Files.createDirectories(root.resolve("site")).resolve("index.html"), "<h1>the site's index</h1>\n");
-        Files.createDirectories(root.resolve("evil.example"));  // so that a server collapsing //evil.example finds a folder
+        var site = Files.createDirectories(root.resolve("site"));
+        Files.writeString(site.resolve("index.html"), "<h1>the site's index</h1>\n");
+        Files.createDirectories(root.resolve("evil.example"));  // a server collapsing //evil.example finds a folder
         Files.createDirectories(root.resolve("types"));  // each contentTypes case puts its own file there
         Files.write(root.resolve("bytes.bin"), ALL_BYTES);
         try (var big = new RandomAccessFile(root.resolve("big.bin").toFile(), "rw")) {
@@ -77,8 +84,7 @@ class Step05Test extends HttpContract {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // A heap smaller than the big file: only a server that streams can send it.
-        server = Step.launch(STEP, "Server.java").args("0", "-d", root.toString()).jvm(FAST_DEADLINE, "-Xmx64m").start();
+        return root;
     }
 
     /** Creates a file with this name, if the platform allows the name. */
@@ -91,30 +97,12 @@ class Step05Test extends HttpContract {
         }
     }
 
-    static void symlink(Path link, Path target) {
-        try {
-            Files.createSymbolicLink(link, target);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Windows without the privilege: the requests then find nothing, which the tests accept too
-        }
-    }
-
     static byte[] allBytes() {
         var out = new ByteArrayOutputStream();
         for (int i = 0; i < 256; i++) out.write(i);
-        out.writeBytes("\r\n\r\nHTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));  // an empty line inside the body
+        out.writeBytes("\r\n\r\nHTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));  // a blank line in it
         for (int i = 255; i >= 0; i--) out.write(i);
         return out.toByteArray();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    @Override
-    protected Step server() {
-        return server;
     }
 
     static Http.Response head(String target) throws IOException {
@@ -139,7 +127,8 @@ class Step05Test extends HttpContract {
     static final Pattern LINK = Pattern.compile("<a href=\"([^\"]*)\">([^<]*)</a>");
 
     @Test
-    @DisplayName("a folder without index.html is listed: sorted, escaped, encoded, folders with /, a link up, no hidden files")
+    @DisplayName("a folder without index.html is listed: sorted, escaped, encoded, folders with /, a link up,"
+            + " no hidden files")
     void listing() throws Exception {
         var page = folder("/docs/");
         var links = LINK.matcher(page).results().map(m -> m.group(1) + " " + m.group(2)).toList();
@@ -147,15 +136,20 @@ class Step05Test extends HttpContract {
         if (markupNames) expected.add("%3Cscript%3E.txt &lt;script&gt;.txt");
         expected.addAll(List.of("read%20me.txt read me.txt", "sub/ sub/"));
         if (unicodeNames) expected.add("%E4%BD%A0%E5%A5%BD.txt 你好.txt");
-        assertEquals("../ ../", links.getFirst(), page);
-        assertEquals(expected, links.subList(1, links.size()), page);
-        assertFalse(page.contains("<script>"), "a file name must be shown as text: " + page);
-        assertFalse(page.contains(".hidden"), page);
+        assertEquals("../ ../", links.getFirst(), () -> Show.brief(page));
+        // Sorted by name, or folders first and then sorted (exercise 4 lists them like python3 -m http.server).
+        var listed = links.subList(1, links.size());
+        var foldersFirst = Stream.concat(expected.stream().filter(link -> link.endsWith("/")),
+                expected.stream().filter(link -> !link.endsWith("/"))).toList();
+        assertTrue(listed.equals(expected) || listed.equals(foldersFirst),
+                () -> "expected " + expected + ", or with the folders first\nbut got " + listed);
+        assertFalse(page.contains("<script>"), () -> "a file name must be shown as text: " + Show.brief(page));
+        assertFalse(page.contains(".hidden"), () -> Show.brief(page));
 
         var top = folder("/");
-        assertFalse(top.contains("href=\"../\""), "no link above the root: " + top);
-        assertTrue(top.contains("<a href=\"docs/\">docs/</a>"), top);
-        assertFalse(top.contains(".git") || top.contains(".hidden"), top);
+        assertFalse(top.contains("href=\"../\""), () -> "no link above the root: " + Show.brief(top));
+        assertTrue(top.contains("<a href=\"docs/\">docs/</a>"), () -> Show.brief(top));
+        assertFalse(top.contains(".git") || top.contains(".hidden"), () -> Show.brief(top));
     }
 
     @Test
@@ -163,7 +157,8 @@ class Step05Test extends HttpContract {
     void listingInRealClient() throws Exception {
         var base = URI.create("http://127.0.0.1:" + server.port() + "/docs/");
         var listing = Http.send(Http.request(server.port(), "/docs/").build());
-        var links = LINK.matcher(new String(listing.body(), StandardCharsets.UTF_8)).results().map(m -> m.group(1)).toList();
+        var page = new String(listing.body(), StandardCharsets.UTF_8);
+        var links = LINK.matcher(page).results().map(m -> m.group(1)).toList();
         assertTrue(links.size() >= 3, links::toString);
         for (var link : links) {
             var uri = base.resolve(link);
@@ -191,8 +186,9 @@ class Step05Test extends HttpContract {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"//evil.example", "//evil.example/", "/%2Fevil.example", "/%2F%2Fevil.example", "///evil.example",
-            "/\\evil.example", "/%5Cevil.example", "/./evil.example", "/docs/..//evil.example", "/evil.example"})
+    @ValueSource(strings = {"//evil.example", "//evil.example/", "/%2Fevil.example", "/%2F%2Fevil.example",
+            "///evil.example", "/\\evil.example", "/%5Cevil.example", "/./evil.example", "/docs/..//evil.example",
+            "/evil.example"})
     @DisplayName("a redirect never leads to another host")
     void redirectStaysHere(String target) throws Exception {
         var response = Http.get(server.port(), target);
@@ -237,14 +233,16 @@ class Step05Test extends HttpContract {
     }
 
     @Test
-    @DisplayName("a binary file arrives byte for byte (all 256 values, and an empty line inside), and is logged with its size")
+    @DisplayName("a binary file arrives byte for byte (all 256 values, and an empty line inside), and is logged"
+            + " with its size")
     void binaryExact() throws Exception {
         var response = Http.get(server.port(), "/bytes.bin");
         assertEquals(200, response.status(), response::toString);
         assertEquals("application/octet-stream", response.header("Content-Type"));
         assertEquals(String.valueOf(ALL_BYTES.length), response.header("Content-Length"));
         assertArrayEquals(ALL_BYTES, response.body());
-        server.awaitLine(line -> line.endsWith("\"GET /bytes.bin HTTP/1.1\" 200 " + ALL_BYTES.length), Duration.ofSeconds(5));
+        var log = "\"GET /bytes.bin HTTP/1.1\" 200 " + ALL_BYTES.length;
+        server.step().awaitLine(line -> line.endsWith(log), Duration.ofSeconds(5));
     }
 
     @Test
@@ -291,7 +289,8 @@ class Step05Test extends HttpContract {
             var length = response.header("Content-Length");  // if sent at all, it must be the file's (RFC 9110 §8.6)
             assertTrue(length == null || length.equals(String.valueOf(ALL_BYTES.length)), "Content-Length: " + length);
         }
-        for (var since : List.of(HTTP_DATE.format(modified.minusSeconds(1)), "yesterday", "Mon, 99 Nov 2026 25:61:00 GMT")) {
+        var older = HTTP_DATE.format(modified.minusSeconds(1));
+        for (var since : List.of(older, "yesterday", "Mon, 99 Nov 2026 25:61:00 GMT")) {
             var response = getIfModifiedSince(since);
             assertEquals(200, response.status(), since);
             assertArrayEquals(ALL_BYTES, response.body(), since);
@@ -299,7 +298,8 @@ class Step05Test extends HttpContract {
     }
 
     static Http.Response getIfModifiedSince(String since) throws IOException {
-        return Http.exchange(server.port(), "GET /bytes.bin HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: " + since + "\r\n\r\n");
+        return Http.exchange(server.port(),
+                "GET /bytes.bin HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: " + since + "\r\n\r\n");
     }
 
     @Test
@@ -307,15 +307,10 @@ class Step05Test extends HttpContract {
     void largeFile() throws Exception {
         assertEquals(String.valueOf(BIG), head("/big.bin").header("Content-Length"));
         try (var socket = Http.connect(server.port())) {
-            socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            var request = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             var in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-            var head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b == -1) fail("the connection ended inside the head: " + head);
-                head.write(b);
-            }
-            var response = Http.parse(head.toByteArray());
+            var response = Http.parse(Http.readHead(in).getBytes(StandardCharsets.ISO_8859_1));
             assertEquals(200, response.status(), response::toString);
             assertEquals(String.valueOf(BIG), response.header("Content-Length"));
             long received = 0;
@@ -323,13 +318,14 @@ class Step05Test extends HttpContract {
             for (int n; (n = in.read(buffer)) != -1; ) received += n;
             assertEquals(BIG, received, "body bytes received");
         }
-        server.awaitLine(line -> line.endsWith("\"GET /big.bin HTTP/1.1\" 200 " + BIG), Duration.ofSeconds(5));
+        server.step().awaitLine(line -> line.endsWith("\"GET /big.bin HTTP/1.1\" 200 " + BIG), Duration.ofSeconds(5));
     }
 
     // ---- what must not be served
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"/nope", "/docs/nope/", "/docs/read%20me.txt/", "/bytes.bin/", "/bytes.bin/x", "/%252e%252e/sentinel"})
+    @ValueSource(strings = {"/nope", "/docs/nope/", "/docs/read%20me.txt/", "/bytes.bin/", "/bytes.bin/x",
+            "/%252e%252e/sentinel"})
     @DisplayName("no such file (or a file asked for as a folder) is 404")
     void notFound(String target) throws Exception {
         var response = Http.get(server.port(), target);
@@ -340,7 +336,8 @@ class Step05Test extends HttpContract {
     @Test
     @DisplayName("a file we may not read is 403")
     void unreadable() throws Exception {
-        assumeTrue(!Files.isReadable(root.resolve("unreadable.txt")), "this user reads every file (root, or no POSIX permissions)");
+        assumeTrue(!Files.isReadable(root.resolve("unreadable.txt")),
+                "this user reads every file (root, or no POSIX permissions)");
         var response = Http.get(server.port(), "/unreadable.txt");
         assertEquals(403, response.status(), response::toString);
         assertErrorPage(response);
@@ -353,7 +350,8 @@ class Step05Test extends HttpContract {
         assumeTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "no FIFO here (mkfifo missing)");
         try (var socket = Http.connect(server.port())) {
             socket.setSoTimeout(3_000);
-            socket.getOutputStream().write("GET /fifo HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            var request = "GET /fifo HTTP/1.1\r\nHost: x\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             var response = Http.read(socket.getInputStream());
             assertTrue(Set.of(403, 404).contains(response.status()), response::toString);
         }
@@ -407,7 +405,8 @@ class Step05Test extends HttpContract {
                         new Attempt("/link-to-sentinel", throughSymlink),
                         new Attempt("/link-to-www2/sentinel", throughSymlink),
                         new Attempt("/link-to-hidden/config", throughSymlink))
-                .flatMap(a -> a.target().endsWith("/") ? Stream.of(a) : Stream.of(a, new Attempt(a.target() + "/", a.statuses())));
+                .flatMap(a -> a.target().endsWith("/") ? Stream.of(a)
+                        : Stream.of(a, new Attempt(a.target() + "/", a.statuses())));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -427,9 +426,9 @@ class Step05Test extends HttpContract {
     @ValueSource(strings = {"the repository root", "the step's folder"})
     @DisplayName("without -d, it serves the step's www/, not the current folder")
     void defaultRoot(String from) throws Exception {
-        var www = Step.root().resolve(STEP).resolve("www");
-        var dir = from.equals("the repository root") ? Step.root() : Step.root().resolve(STEP);
-        try (var step = Step.launch(STEP, "Server.java").args("0").in(dir).start()) {
+        var www = server.folder().resolve("www");
+        var dir = from.equals("the repository root") ? Step.root() : server.folder();
+        try (var step = server.launch("Server.java").args("0").in(dir).start()) {
             var index = Http.get(step.port(), "/");
             assertEquals(200, index.status(), step::output);
             assertArrayEquals(Files.readAllBytes(www.resolve("index.html")), index.body());
@@ -442,8 +441,8 @@ class Step05Test extends HttpContract {
     @Test
     @DisplayName("through ./jbang, as the README says: the page, its picture, the docs/ listing")
     void throughJbang() throws Exception {
-        var www = Step.root().resolve(STEP).resolve("www");
-        try (var step = Step.launch(STEP, "Server.java").args("0").viaJbang().start()) {
+        var www = server.folder().resolve("www");
+        try (var step = server.launch("Server.java").args("0").viaJbang().start()) {
             var page = Http.send(Http.request(step.port(), "/").build());
             assertEquals(200, page.statusCode(), step::output);
             assertArrayEquals(Files.readAllBytes(www.resolve("index.html")), page.body());
@@ -451,8 +450,8 @@ class Step05Test extends HttpContract {
             var picture = Http.send(Http.request(step.port(), "/test.jpg").build());
             assertEquals("image/jpeg", picture.headers().firstValue("Content-Type").orElseThrow());
             assertArrayEquals(Files.readAllBytes(www.resolve("test.jpg")), picture.body());
-            var docs = new String(Http.send(Http.request(step.port(), "/docs/").build()).body(), StandardCharsets.UTF_8);
-            assertTrue(docs.contains("<a href=\"read%20me.txt\">read me.txt</a>"), docs);
+            var docs = Http.sendText(Http.request(step.port(), "/docs/").build()).body();
+            assertTrue(docs.contains("<a href=\"read%20me.txt\">read me.txt</a>"), () -> Show.brief(docs));
         }
     }
 
@@ -461,7 +460,7 @@ class Step05Test extends HttpContract {
     @DisplayName("a bad document root: Error: and exit 2")
     void badRoot(String what) throws Exception {
         var here = Files.createTempDirectory(parent, "elsewhere");
-        var launch = Step.launch(STEP, "Server.java").in(here);
+        var launch = server.launch("Server.java").in(here);
         launch = switch (what) {
             case "-d to a missing folder" -> launch.args("0", "-d", here.resolve("missing").toString());
             case "-d to a file" -> launch.args("0", "-d", root.resolve("bytes.bin").toString());

@@ -1,0 +1,43 @@
+import module java.base;
+
+/** One response. writeTo is the only place that frames a response on the wire. */
+record Response(int status, String reasonPhrase, Map<String, String> headers, Body body) {
+    Response(int status, Map<String, String> headers, Body body) {
+        this(status, Http.reason(status), headers, body);  // a script may name its own reason phrase; we use our table
+    }
+
+    static Response html(int status, String html) {
+        return new Response(status, Map.of("Content-Type", "text/html; charset=utf-8"),
+                new Body.Bytes(html.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static Response error(int status, String message) {
+        var title = status + " " + Http.reason(status);
+        return html(status, """
+                <!DOCTYPE html>
+                <html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
+                <body><h1>%s</h1><p>%s</p></body></html>
+                """.formatted(title, title, Http.escapeHtml(message)));
+    }
+
+    Response with(String name, String value) {
+        var more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return new Response(status, reasonPhrase, more, body);
+    }
+
+    /** Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. */
+    void writeTo(OutputStream out, boolean headOnly, String server) throws IOException {
+        var head = new StringBuilder("HTTP/1.1 " + status + " " + reasonPhrase + "\r\n");
+        head.append("Date: ").append(Http.HTTP_DATE.format(Instant.now())).append("\r\n");
+        head.append("Server: ").append(server).append("\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        boolean bodyless = status == 204 || status == 304;  // an app may answer either; neither has a body
+        if (!bodyless && body.length() >= 0)  // nor a Content-Length: a 304's would describe the file (RFC 9110 §8.6)
+            head.append("Content-Length: ").append(body.length()).append("\r\n");
+        head.append("Connection: close\r\n\r\n");
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (!headOnly && !bodyless) body.writeTo(out);
+        out.flush();
+    }
+}
