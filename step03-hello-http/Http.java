@@ -10,7 +10,7 @@ final class Http {
     static final int MAX_HEADERS = 100;                 // more header fields get 431
     static final Duration HEAD_TIMEOUT =                // the whole head, not each read: a slow drip gets 408 too
             Duration.ofMillis(Long.getLong("workshop.headTimeoutMillis", 10_000));  // tests shorten it
-    static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long the client gets to close
+    static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long the client gets to close,
     static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much unread input we drop meanwhile
     static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
     static final Set<String> KNOWN_METHODS =
@@ -66,20 +66,41 @@ final class Http {
         return text.substring(start, end);
     }
 
+    /** Whether the request announces a body: one we never read, so its connection must close after the answer. */
+    static boolean hasBody(Request request) {
+        var length = request.header("Content-Length");
+        return request.headers().containsKey("Transfer-Encoding") || (length != null && !length.matches("0+"));
+    }
+
+    /** A HEAD request gets the headers of a GET and no body. The request is null when it could not be read. */
+    static boolean isHead(Request request) {
+        return request != null && request.method().equals("HEAD");
+    }
+
     static boolean isToken(String text) {
         return !text.isEmpty() && text.chars().allMatch(c ->
                 c < 0x7f && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
     }
 
     /**
-     * Half-closes, then reads what the client still sends until it closes too. Closing a socket with
-     * unread input makes the OS send a reset, which can destroy the response before the client reads it.
+     * For a connection we close while the client may still be sending (a body we did not read, a head we
+     * refused): closing a socket with unread input makes the OS send a reset, which can destroy the response
+     * before the client reads it. So we half-close, then drop what still comes until the client closes too,
+     * for LINGER_TIMEOUT in all at most: a client that keeps sending cannot keep us.
      */
-    static void linger(Socket client) {
+    static void linger(Socket client, InputStream in) {
+        long deadline = System.nanoTime() + LINGER_TIMEOUT.toNanos();
         try {
             client.shutdownOutput();
-            client.setSoTimeout((int) LINGER_TIMEOUT.toMillis());
-            client.getInputStream().skip(MAX_LINGER_BYTES);
+            var buffer = new byte[8192];
+            for (long dropped = 0; dropped < MAX_LINGER_BYTES; ) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                client.setSoTimeout((int) left);
+                int n = in.read(buffer);
+                if (n == -1) return;  // the client closed: our response reached it whole
+                dropped += n;
+            }
         } catch (IOException e) {
             // The response is out; what the client does now no longer matters.
         }

@@ -32,16 +32,15 @@ void main(String[] args) throws IOException {
 /** Owns one connection: handle it, then close it, whatever happens. */
 static void serve(Socket client) {
     try (client) {
-        handle(client);
-        Http.linger(client);
+        var in = new BufferedInputStream(client.getInputStream());  // the head is read a byte at a time: from memory
+        handle(client, in, new BufferedOutputStream(client.getOutputStream()));
     } catch (IOException e) {
         System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
     }
 }
 
-static void handle(Socket client) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+static void handle(Socket client, InputStream in, OutputStream out) throws IOException {
+    var reader = new HeadReader(client, in, System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
     String requestLine = null;
     Request request = null;
     Response response;
@@ -60,9 +59,10 @@ static void handle(Socket client) throws IOException {
         e.printStackTrace();
         response = Response.error(500, "The server failed to answer this request.");
     }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
-    Http.log(client, requestLine, response.status(), headOnly ? 0 : response.body().length);
+    boolean complete = request != null && !Http.hasBody(request);  // nothing of this request is left unread
+    response.writeTo(out, request, false, SERVER_NAME);  // false: one answer, then this server closes the connection
+    Http.log(client, requestLine, response.status(), Http.isHead(request) ? 0 : response.body().length);
+    if (!complete) Http.linger(client, in);
 }
 
 static Response route(Request request) {

@@ -49,25 +49,28 @@ void main(String[] args) throws IOException, InterruptedException {
     }
 }
 
-/** Owns one connection: handle it, then close it, whatever happens. */
+/** Owns one connection: answers its requests one after another, then closes it, whatever happens. */
 static void serve(Socket client, Path root) {
     try (client) {
-        handle(client, root);
-        Http.linger(client);
+        var in = new BufferedInputStream(client.getInputStream());  // the head is read a byte at a time: from memory
+        var out = new BufferedOutputStream(new Http.DeadlineOutput(client));  // a client that stops reading: reset
+        while (handle(client, in, out, root) && Http.awaitNext(client, in)) {
+            // HTTP/1.1 keeps the connection open: the client's next request comes on it (and an idle thread is cheap)
+        }
     } catch (IOException e) {
         System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
     }
 }
 
-static void handle(Socket client, Path root) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+/** Reads one request and answers it; true if the connection stays open for another. */
+static boolean handle(Socket client, InputStream in, OutputStream out, Path root) throws IOException {
+    var reader = new HeadReader(client, in, System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
     String requestLine = null;
     Request request = null;
     Response response;
     try {
         requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
-        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
+        if (requestLine == null) return false;  // the client closed without a word: nothing to answer
         request = Http.readRequest(requestLine, reader);
         response = route(request, root);
     } catch (HttpError e) {
@@ -79,9 +82,12 @@ static void handle(Socket client, Path root) throws IOException {
         e.printStackTrace();
         response = Response.error(500, "The server failed to answer this request.");
     }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
-    Http.log(client, requestLine, response.status(), headOnly ? 0 : response.body().length());
+    boolean complete = request != null && !Http.hasBody(request);  // nothing of this request is left unread
+    boolean keepAlive = complete && Http.keepAlive(request);       // and the client wants the connection kept
+    response.writeTo(out, request, keepAlive, SERVER_NAME);
+    Http.log(client, requestLine, response.status(), Http.isHead(request) ? 0 : response.body().length());
+    if (!complete) Http.linger(client, in);
+    return keepAlive;
 }
 
 static Response route(Request request, Path root) throws HttpError {

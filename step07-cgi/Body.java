@@ -5,7 +5,7 @@ interface Body {
     int BUFFER_SIZE = 64 * 1024;  // a file is sent a buffer at a time: a 3 GiB file costs 64 KiB
     Body EMPTY = new Bytes(new byte[0]);
 
-    /** The length for Content-Length; -1 if unknown, and then the body ends when the connection closes. */
+    /** The length for Content-Length; -1 if unknown until the body ends. */
     long length();
 
     /** The bytes written, for the log. */

@@ -7,8 +7,10 @@ import module java.base;
 final class Cgi {
     static final String CGI_FOLDER = "cgi-bin";         // in the root: /cgi-bin/NAME runs NAME; nothing else ever runs
     static final String SCRIPT_ALLOW = "GET, HEAD, POST";
-    static final Duration CGI_TIMEOUT =                 // a script still running then is killed, with its children
+    static final Duration CGI_TIMEOUT =                 // a script that makes no progress that long is killed
             Duration.ofMillis(Long.getLong("workshop.cgiTimeoutMillis", 10_000));  // tests shorten it
+    static final Path SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)  // Linux's util-linux:
+            .filter(Files::isExecutable).findFirst().orElse(null);                       // null on macOS, Windows
     static final int MAX_CGI_HEAD = 64 * 1024;          // a script's header block: one printing headers forever: 502
     static final int MAX_LOG_LINE = 8 * 1024;           // a script's stderr reaches our log in lines of at most this
     static final Map<String, List<String>> INTERPRETERS = Map.of(  // by extension: no executable bit, Windows works
@@ -31,9 +33,38 @@ final class Cgi {
 
     private Cgi() {}  // a namespace: nothing to instantiate
 
+    /**
+     * A script's stdout, as we read it. It notes when we last read or began to wait, so watch() can end a script
+     * that stalls; once the script was ended, a read says so rather than pass the cut for the end of its output.
+     */
+    private static final class Stdout extends FilterInputStream {
+        volatile long lastProgress = System.nanoTime();
+        volatile boolean ended;       // by us: no output in time, or nobody to send it to
+        volatile boolean finished;    // read to the end
+
+        Stdout(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            var one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int count) throws IOException {
+            lastProgress = System.nanoTime();
+            int n = ended ? -1 : in.read(buffer, offset, count);
+            lastProgress = System.nanoTime();
+            if (ended) throw new InterruptedIOException("no progress for " + CGI_TIMEOUT.toMillis() + " ms");
+            if (n == -1) finished = true;
+            return n;
+        }
+    }
+
     /** The rest of a script's stdout, sent as it comes: its length is unknown until the script ends. */
-    private record ScriptOutput(Process process, InputStream stdout, Socket client, long deadline, AtomicLong count)
-            implements Body {
+    private record ScriptOutput(Process process, Stdout stdout, Socket client, AtomicLong count) implements Body {
         public long length() {
             return -1;
         }
@@ -49,13 +80,10 @@ final class Cgi {
                     out.write(buffer, 0, n);
                     out.flush();  // what a slow script prints reaches the client as it is printed
                 }
-            } catch (IOException e) {  // the client is gone, and with it the script's reason to run
+            } catch (IOException e) {  // the client is gone, or the script stalled: either way, it ends here
                 kill(process);
-                throw e;
-            }
-            if (System.nanoTime() - deadline >= 0) {  // killed mid-body: a plain close would pass for the body's end,
-                client.setSoLinger(true, 0);          // so the close resets the connection, and the client sees the cut
-                throw new IOException("the script ran out of time after its response began: connection reset");
+                client.setSoLinger(true, 0);  // and the connection is reset, not closed: a close would pass for the
+                throw e;                      // end of a body that only a close can end (HTTP/1.0)
             }
         }
     }
@@ -71,6 +99,7 @@ final class Cgi {
         var command = command(script.file());
         if (command == null) throw new HttpError(403,
                 "Not executable: .java, .sh and .py files run here, and on Unix executable files starting with #!.");
+        if (SETSID != null) command.addFirst(SETSID.toString());  // its own process group: see kill()
         var builder = new ProcessBuilder(command).directory(script.file().getParent().toFile());  // RFC 3875 §7.2
         builder.environment().clear();  // from scratch: our variables (secrets, proxy settings) are not its business
         builder.environment().putAll(metaVariables(script, request, query, body.length, client, root, serverName));
@@ -81,19 +110,18 @@ final class Cgi {
             System.err.println(script.name() + ": cannot start: " + e.getMessage());
             return Response.error(502, "The script could not be started.");
         }
-        long deadline = System.nanoTime() + CGI_TIMEOUT.toNanos();
-        Thread.ofVirtual().start(() -> watch(process, script.name()));
+        var stdout = new Stdout(process.getInputStream());
+        Thread.ofVirtual().start(() -> watch(process, stdout, script.name()));
         Thread.ofVirtual().start(() -> feed(process, body));
         Thread.ofVirtual().start(() -> logErrors(process, script.name()));  // at once: a full pipe blocks a script
-        var stdout = process.getInputStream();
         try {
-            var output = new ScriptOutput(process, stdout, client, deadline, new AtomicLong());
+            var output = new ScriptOutput(process, stdout, client, new AtomicLong());
             var response = scriptResponse(readScriptHead(stdout), output);
             if (request.method().equals("HEAD")) kill(process);  // nobody will read its body
             return response;
         } catch (IOException e) {
             kill(process);
-            if (System.nanoTime() - deadline >= 0) return Response.error(504, "The script did not answer in time.");
+            if (stdout.ended) return Response.error(504, "The script did not answer in time.");
             System.err.println(script.name() + ": " + e.getMessage());  // the details are for us, not for the client
             return Response.error(502, "The script did not answer with a valid CGI response.");
         }
@@ -103,10 +131,12 @@ final class Cgi {
     static List<String> command(Path script) {
         var name = script.getFileName().toString();
         var interpreter = INTERPRETERS.get(name.substring(name.lastIndexOf('.') + 1));
-        if (interpreter != null) return Stream.concat(interpreter.stream(), Stream.of(script.toString())).toList();
+        if (interpreter != null)
+            return Stream.concat(interpreter.stream(), Stream.of(script.toString())).collect(Collectors.toList());
         if (File.separatorChar == '\\' || !Files.isExecutable(script)) return null;  // Windows has no executable bit
         try (var in = Files.newInputStream(script)) {
-            return Arrays.equals(in.readNBytes(2), new byte[] {'#', '!'}) ? List.of(script.toString()) : null;
+            if (!Arrays.equals(in.readNBytes(2), new byte[] {'#', '!'})) return null;
+            return new ArrayList<>(List.of(script.toString()));
         } catch (IOException e) {
             return null;
         }
@@ -146,24 +176,56 @@ final class Cgi {
         return env;
     }
 
-    /** Kills the script and its children if it runs past CGI_TIMEOUT; logs a failing exit status. */
-    static void watch(Process process, String scriptName) {
+    /**
+     * Ends the script once it makes no progress for CGI_TIMEOUT: no output while we wait for some, or nobody reading
+     * what it wrote (the client went away). A script that keeps writing to a slow client is a download, not a stall.
+     * When the script exits, whatever it left running in the background is ended too.
+     */
+    static void watch(Process process, Stdout stdout, String scriptName) {
         try {
-            if (!process.waitFor(CGI_TIMEOUT)) {
-                System.err.println(scriptName + ": still running after " + CGI_TIMEOUT.toMillis() + " ms, killed");
-                kill(process);
-            } else if (process.exitValue() != 0) {
-                System.err.println(scriptName + ": exited with status " + process.exitValue());
+            for (boolean exited = false; !stdout.finished; ) {
+                if (!exited && !process.isAlive()) {  // done: what it left running would hold its stdout open
+                    exited = true;
+                    killGroup(process);  // not destroy(): that would close the stdout we are still reading
+                }
+                long idle = System.nanoTime() - stdout.lastProgress;
+                if (idle > CGI_TIMEOUT.toNanos()) {
+                    System.err.println(scriptName + ": no progress for " + CGI_TIMEOUT.toMillis() + " ms, killed");
+                    stdout.ended = true;  // first: what it prints from now on is not sent
+                    kill(process);
+                    return;
+                }
+                Thread.sleep(Math.min(100, CGI_TIMEOUT.toMillis()));
             }
+            if (process.waitFor() != 0) System.err.println(scriptName + ": exited with status " + process.exitValue());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Killing the script alone would leave its children running, and holding its stdout open. */
+    /**
+     * Ends the script and everything it started. Killing it alone would leave its children running and holding
+     * its stdout open; killing the children first would let it run its next line. Where setsid runs it in a process
+     * group of its own, the whole group dies at once, children that were handed to init included. Elsewhere
+     * (Windows, macOS) we kill what we can see: the script, then the descendants it had a moment before.
+     */
     static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        var children = process.descendants().toList();
+        killGroup(process);
         process.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Where setsid gave the script a process group, kills all of it at once; elsewhere there is none to kill. */
+    static void killGroup(Process process) {
+        if (SETSID == null) return;
+        try {  // the group's id is the script's pid: setsid made it the group's leader
+            new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid()).start().waitFor();
+        } catch (IOException e) {
+            System.err.println("cannot kill the process group " + process.pid() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Gives the script the request body on stdin, then end-of-file: a script reading to the end does not hang. */

@@ -12,7 +12,13 @@ final class Http {
             Duration.ofMillis(Long.getLong("workshop.headTimeoutMillis", 10_000));  // tests shorten it
     static final Duration BODY_TIMEOUT =                // the whole body, like the head: 1 MiB in 10 s is 100 KiB/s
             Duration.ofMillis(Long.getLong("workshop.bodyTimeoutMillis", 10_000));  // tests shorten it
-    static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long the client gets to close
+    static final Duration IDLE_TIMEOUT =                // a kept-alive connection with no new request is then closed
+            Duration.ofMillis(Long.getLong("workshop.idleTimeoutMillis", 10_000));  // tests shorten it
+    static final int MAX_BODIES_IN_MEMORY =             // what all bodies being read may hold at once: then 503
+            Integer.getInteger("workshop.bodiesInMemoryBytes", 64 << 20);  // tests shorten it
+    static final Duration WRITE_TIMEOUT =               // a write the client does not take in this long: reset
+            Duration.ofMillis(Long.getLong("workshop.writeTimeoutMillis", 10_000));  // tests shorten it
+    static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long the client gets to close,
     static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much unread input we drop meanwhile
     static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
     static final Set<String> KNOWN_METHODS =
@@ -21,6 +27,14 @@ final class Http {
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
     static final DateTimeFormatter LOG_DATE =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private static final Semaphore BODY_MEMORY = new Semaphore(MAX_BODIES_IN_MEMORY);  // a permit a byte
+    private static final ScheduledThreadPoolExecutor TIMER =  // one timer for every write deadline
+            new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().factory());
+
+    static {
+        TIMER.setRemoveOnCancelPolicy(true);  // a write that made it in time leaves nothing behind
+    }
 
     private Http() {}  // a namespace: nothing to instantiate
 
@@ -68,9 +82,32 @@ final class Http {
         return text.substring(start, end);
     }
 
-    static boolean isToken(String text) {
-        return !text.isEmpty() && text.chars().allMatch(c ->
-                c < 0x7f && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
+    /**
+     * Whether the client lets the connection carry another request: HTTP/1.1 does unless it says
+     * "Connection: close"; HTTP/1.0 only if it asks with "Connection: keep-alive" (RFC 9112 §9.3).
+     */
+    static boolean keepAlive(Request request) {
+        var options = request.headers().getOrDefault("Connection", List.of()).stream()
+                .flatMap(value -> Arrays.stream(value.split(",")))
+                .map(option -> trimSpaces(option).toLowerCase(Locale.ROOT)).toList();
+        if (options.contains("close")) return false;
+        return request.version().equals("HTTP/1.1") || options.contains("keep-alive");
+    }
+
+    /**
+     * Between two requests on a kept-alive connection: waits up to IDLE_TIMEOUT for the next one to begin.
+     * False if the client closes or stays silent; then we close too, without a word (RFC 9112 §9.8).
+     */
+    static boolean awaitNext(Socket client, InputStream in) throws IOException {
+        client.setSoTimeout((int) IDLE_TIMEOUT.toMillis());
+        in.mark(1);
+        try {
+            if (in.read() == -1) return false;
+        } catch (IOException e) {  // silent past the deadline, or gone with a reset: either way, we are done
+            return false;
+        }
+        in.reset();  // the byte is the next request's: HeadReader reads it again, and its deadline starts now
+        return true;
     }
 
     /**
@@ -94,36 +131,97 @@ final class Http {
     }
 
     /**
-     * Exactly length bytes, in however many pieces they arrive, within BODY_TIMEOUT. Like readNBytes, with a
-     * deadline for the whole body: a client dripping a byte a second cannot hold the connection for days.
+     * The whole body, for a handler that keeps it in memory (its caller has checked the length against its
+     * limit). Memory grows with the bytes that arrive, not with the length announced, and the bodies being read
+     * share MAX_BODIES_IN_MEMORY: a thousand clients that each send most of a body and stall cannot take the
+     * heap; past the bound, a body gets 503 until others are done.
      */
-    static byte[] readBody(HeadReader reader, int length) throws IOException, HttpError {
-        var body = new byte[length];
-        long deadline = System.nanoTime() + BODY_TIMEOUT.toNanos();
+    static byte[] readBody(RequestBody body) throws IOException, HttpError {
+        var bytes = new ByteArrayOutputStream();
+        var buffer = new byte[16 * 1024];
+        int held = 0;
         try {
-            for (int n = 0; n < length; ) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) throw new SocketTimeoutException("request body deadline passed");
-                reader.client().setSoTimeout((int) left);
-                int read = reader.in().read(body, n, length - n);  // the buffered stream may hold its start
-                if (read == -1) throw new HttpError(400, "The body ended after " + n + " of its " + length + " bytes.");
-                n += read;
+            for (int n; (n = body.read(buffer)) != -1; held += n) {
+                if (!BODY_MEMORY.tryAcquire(n)) throw new HttpError(503, "Too many bodies on their way: try again.");
+                bytes.write(buffer, 0, n);
             }
+            return bytes.toByteArray();
         } catch (SocketTimeoutException e) {
             throw new HttpError(408, "The request body did not arrive within " + BODY_TIMEOUT.toMillis() + " ms.");
+        } catch (EOFException e) {
+            throw new HttpError(400, e.getMessage());
+        } finally {
+            BODY_MEMORY.release(held);
         }
-        return body;
+    }
+
+    /** A HEAD request gets the headers of a GET and no body. The request is null when it could not be read. */
+    static boolean isHead(Request request) {
+        return request != null && request.method().equals("HEAD");
+    }
+
+    static boolean isToken(String text) {
+        return !text.isEmpty() && text.chars().allMatch(c ->
+                c < 0x7f && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
     }
 
     /**
-     * Half-closes, then reads what the client still sends until it closes too. Closing a socket with
-     * unread input makes the OS send a reset, which can destroy the response before the client reads it.
+     * The socket's output, with a deadline on every write. A client that stops reading (curl --limit-rate 1, or
+     * one that never reads) fills the OS's buffers, and a write then waits as long as the client likes: past
+     * WRITE_TIMEOUT we reset the connection, which ends the write and frees the thread, the socket and the file.
      */
-    static void linger(Socket client) {
+    static final class DeadlineOutput extends FilterOutputStream {
+        private final Socket client;
+
+        DeadlineOutput(Socket client) throws IOException {
+            super(client.getOutputStream());
+            this.client = client;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            var timeout = TIMER.schedule(this::reset, WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                out.write(bytes, offset, length);
+            } finally {
+                timeout.cancel(false);
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        private void reset() {
+            try {
+                client.setSoLinger(true, 0);  // close at once, with a reset: nothing more to deliver
+                client.close();               // the blocked write fails with a SocketException
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+    }
+
+    /**
+     * For a connection we close while the client may still be sending (a body we did not read, a head we
+     * refused): closing a socket with unread input makes the OS send a reset, which can destroy the response
+     * before the client reads it. So we half-close, then drop what still comes until the client closes too,
+     * for LINGER_TIMEOUT in all at most: a client that keeps sending cannot keep us.
+     */
+    static void linger(Socket client, InputStream in) {
+        long deadline = System.nanoTime() + LINGER_TIMEOUT.toNanos();
         try {
             client.shutdownOutput();
-            client.setSoTimeout((int) LINGER_TIMEOUT.toMillis());
-            client.getInputStream().skip(MAX_LINGER_BYTES);
+            var buffer = new byte[8192];
+            for (long dropped = 0; dropped < MAX_LINGER_BYTES; ) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                client.setSoTimeout((int) left);
+                int n = in.read(buffer);
+                if (n == -1) return;  // the client closed: our response reached it whole
+                dropped += n;
+            }
         } catch (IOException e) {
             // The response is out; what the client does now no longer matters.
         }
@@ -133,6 +231,34 @@ final class Http {
     static void writeContinue(OutputStream out) throws IOException {
         out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
+    }
+
+    /**
+     * Chunked transfer coding (RFC 9112 §7.1), for a body whose length is unknown when the head goes out: each
+     * write is sent as a chunk, its size in hex first; finish() sends the last, empty chunk. A body that is cut
+     * short lacks it, so the client can tell a cut from an end.
+     */
+    static final class ChunkedOutput extends FilterOutputStream {
+        ChunkedOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length == 0) return;  // an empty chunk would say "the end"
+            out.write((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(bytes, offset, length);
+            out.write(new byte[] {'\r', '\n'});
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        void finish() throws IOException {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
     }
 
     static String reason(int status) {
@@ -154,6 +280,7 @@ final class Http {
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";
             case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
             case 504 -> "Gateway Timeout";
             case 505 -> "HTTP Version Not Supported";
             default -> "Unknown";

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 25+
-//SOURCES Http.java Request.java Response.java Body.java HttpError.java HeadReader.java Cgi.java
+//SOURCES Http.java Request.java Response.java Body.java RequestBody.java HttpError.java HeadReader.java Cgi.java
 
 // Step 7: run programs to answer requests, like CGIHTTPServer (CGI/1.1, RFC 3875).
 // New in this step: a URL under /cgi-bin/ runs the program it names, chosen by its extension, with the request
@@ -16,6 +16,8 @@ static final String ALLOW = "GET, HEAD";
 static final String FORM_PATH = "/greet";           // where index.html's form goes; every other path names a file
 static final String FORM_ALLOW = "GET, HEAD, POST";
 static final int MAX_BODY_BYTES = 1 << 20;          // a larger body gets 413 from its head, not an OutOfMemoryError
+static final int MAX_FIELDS = 100;                  // a form of 1 MiB of "a&" would be 524,288 fields: 413
+static final int MAX_SHOWN = 200;                   // characters of a value the answer echoes: 1 MiB in, not 12 MB out
 static final Path DEFAULT_ROOT = Files.isDirectory(Path.of(STEP))  // run from the repository root,
         ? Path.of(STEP, "www") : Path.of("www");                     // or from the step's folder
 static final Map<String, String> CONTENT_TYPES = Map.ofEntries(  // our own table: the same answer on every OS
@@ -32,7 +34,6 @@ static final String USAGE = """
           -b, --bind ADDRESS    address to listen on (default 127.0.0.1; 0.0.0.0 means every interface)
           -d, --directory DIR   folder to serve (default: this step's www/)
           -h, --help            print this help and exit""";
-
 
 record Options(int port, InetAddress address, Path root) {}
 
@@ -56,27 +57,32 @@ void main(String[] args) throws IOException, InterruptedException {
     }
 }
 
-/** Owns one connection: handle it, then close it, whatever happens. */
+/** Owns one connection: answers its requests one after another, then closes it, whatever happens. */
 static void serve(Socket client, Path root) {
     try (client) {
-        handle(client, root);
-        Http.linger(client);
+        var in = new BufferedInputStream(client.getInputStream());  // the head is read a byte at a time: from memory
+        var out = new BufferedOutputStream(new Http.DeadlineOutput(client));  // a client that stops reading: reset
+        while (handle(client, in, out, root) && Http.awaitNext(client, in)) {
+            // HTTP/1.1 keeps the connection open: the client's next request comes on it (and an idle thread is cheap)
+        }
     } catch (IOException e) {
         System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
     }
 }
 
-static void handle(Socket client, Path root) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+/** Reads one request and answers it; true if the connection stays open for another. */
+static boolean handle(Socket client, InputStream in, OutputStream out, Path root) throws IOException {
+    var reader = new HeadReader(client, in, System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
     String requestLine = null;
     Request request = null;
+    RequestBody body = null;
     Response response;
     try {
         requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
-        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
+        if (requestLine == null) return false;  // the client closed without a word: nothing to answer
         request = Http.readRequest(requestLine, reader);
-        response = route(request, reader, root);
+        body = new RequestBody(reader, request, Http.contentLength(request));  // framed on every request, read or not
+        response = route(request, body, client, root);
     } catch (HttpError e) {
         response = Response.error(e.status, e.getMessage());
     } catch (SocketTimeoutException e) {
@@ -86,24 +92,27 @@ static void handle(Socket client, Path root) throws IOException {
         e.printStackTrace();
         response = Response.error(500, "The server failed to answer this request.");
     }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
-    Http.log(client, requestLine, response.status(), headOnly ? 0 : response.body().sent());
+    // Nothing of this request is left unread. After a 411 we cannot know: a body of unknown length may follow.
+    boolean complete = body != null && body.finished() && response.status() != 411;
+    boolean keepAlive = complete && Http.keepAlive(request);   // and the client wants the connection kept
+    keepAlive = response.writeTo(out, request, keepAlive, SERVER_NAME);  // unless only a close can end the body
+    Http.log(client, requestLine, response.status(), Http.isHead(request) ? 0 : response.body().sent());
+    if (!complete) Http.linger(client, in);
+    return keepAlive;
 }
 
 /**
  * Only the form and the scripts read a body. Anywhere else a body (a GET may carry one) stays unread: the
  * response closes the connection and linger() drops it, so it can never be taken for a next request.
  */
-static Response route(Request request, HeadReader reader, Path root) throws IOException, HttpError {
+static Response route(Request request, RequestBody body, Socket client, Path root) throws IOException, HttpError {
     if (!Http.KNOWN_METHODS.contains(request.method()))
         return Response.error(501, "This server does not implement the method " + request.method() + ".");
-    long length = Http.contentLength(request);  // checked on every request, read or not
     var parts = request.target().split("#", 2)[0].split("\\?", 2);  // path?query#fragment
-    if (parts[0].equals(FORM_PATH)) return greet(request, parts.length == 2 ? parts[1] : "", length, reader);
+    if (parts[0].equals(FORM_PATH)) return greet(request, parts.length == 2 ? parts[1] : "", body);
     var path = decodePath(parts[0]);
     if (Cgi.isScriptPath(root, path))
-        return runScript(request, path, parts.length == 2 ? parts[1] : "", length, reader, root);
+        return runScript(request, path, parts.length == 2 ? parts[1] : "", body, client, root);
     if (!request.method().equals("GET") && !request.method().equals("HEAD"))
         return Response.error(405, "Only GET and HEAD are allowed here.").with("Allow", ALLOW);
     var file = locate(root, path);
@@ -225,7 +234,7 @@ static String contentType(Path file) {
  * The form's handler: its fields come in the query of a GET, or in the body of a POST. Every refusal is
  * decided from the head, before a 100 Continue invites the body or a byte of it is read.
  */
-static Response greet(Request request, String query, long length, HeadReader reader) throws IOException, HttpError {
+static Response greet(Request request, String query, RequestBody body) throws IOException, HttpError {
     if (request.method().equals("GET") || request.method().equals("HEAD"))
         return greeting("GET", query);  // HEAD gets GET's headers
     if (!request.method().equals("POST"))
@@ -233,8 +242,8 @@ static Response greet(Request request, String query, long length, HeadReader rea
     var type = request.header("Content-Type");  // parameters such as "; charset=UTF-8" may follow
     if (type == null || !type.matches("(?i)application/x-www-form-urlencoded[ \t]*(;.*)?"))
         throw new HttpError(415, "This form takes application/x-www-form-urlencoded only.");
-    var body = receiveBody(request, length, reader);
-    return greeting("POST", new String(body, StandardCharsets.ISO_8859_1));  // a char a byte: percentDecode reads UTF-8
+    var form = receiveBody(body);
+    return greeting("POST", new String(form, StandardCharsets.ISO_8859_1));  // a char a byte: percentDecode reads UTF-8
 }
 
 /** The page that answers the form. Every name and value the client sent is escaped on its way into the HTML. */
@@ -245,7 +254,7 @@ static Response greeting(String method, String form) throws HttpError {
     var rows = new StringBuilder();
     for (var field : fields)
         rows.append("<tr><th>%s</th><td>%s</td></tr>\n"
-                .formatted(Http.escapeHtml(field.name()), Http.escapeHtml(field.value())));
+                .formatted(Http.escapeHtml(shown(field.name())), Http.escapeHtml(shown(field.value()))));
     return Response.html(200, """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>Hello</title>
@@ -256,14 +265,16 @@ static Response greeting(String method, String form) throws HttpError {
             %s</table>
             <p><a href="/">Back to the form</a></p>
             </body></html>
-            """.formatted(Http.escapeHtml(name), method, rows));
+            """.formatted(Http.escapeHtml(shown(name)), method, rows));
 }
 
-/**
- * /cgi-bin/NAME/MORE runs the program NAME with MORE as its PATH_INFO: the server finds the script and reads
- * the request's body; Cgi.run turns the request into the script's environment and its output into a response.
- */
-static Response runScript(Request request, String path, String query, long length, HeadReader reader, Path root)
+/** What the answer echoes of a name or value: at most MAX_SHOWN characters, so an answer stays small. */
+static String shown(String text) {
+    return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN) + "… (" + text.length() + " characters)";
+}
+
+/** /cgi-bin/NAME/MORE runs NAME with MORE as its PATH_INFO: the server finds it and reads the body; Cgi runs it. */
+static Response runScript(Request request, String path, String query, RequestBody body, Socket client, Path root)
         throws IOException, HttpError {
     if (!List.of("GET", "HEAD", "POST").contains(request.method()))
         return Response.error(405, "A script takes GET, HEAD and POST.").with("Allow", Cgi.SCRIPT_ALLOW);
@@ -271,20 +282,15 @@ static Response runScript(Request request, String path, String query, long lengt
     if (names.length < 3 || names[2].isEmpty()) throw new HttpError(404, "Name a script: /cgi-bin/NAME.");
     var scriptName = "/" + names[1] + "/" + names[2];
     var script = new Cgi.Script(locate(root, scriptName), scriptName, names.length == 4 ? "/" + names[3] : "");
-    var body = request.method().equals("POST") ? receiveBody(request, length, reader) : new byte[0];
-    return Cgi.run(script, request, query, body, reader.client(), root, SERVER_NAME);
+    var input = request.method().equals("POST") ? receiveBody(body) : new byte[0];
+    return Cgi.run(script, request, query, input, client, root, SERVER_NAME);
 }
 
-/**
- * A POST's body, for the form and for a script alike: refused from the head alone if it has no length or too
- * large a one, invited with a 100 Continue if the client waits for that, then read.
- */
-static byte[] receiveBody(Request request, long length, HeadReader reader) throws IOException, HttpError {
-    if (length < 0) throw new HttpError(411, "A POST needs a Content-Length.");
-    if (length > MAX_BODY_BYTES) throw new HttpError(413, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
-    if (request.version().equals("HTTP/1.1") && "100-continue".equalsIgnoreCase(request.header("Expect")))
-        Http.writeContinue(reader.client().getOutputStream());  // the client holds its body back until it reads this
-    return Http.readBody(reader, (int) length);
+/** A POST's body, for the form and the scripts alike: refused from the head alone if it is unknown or too large. */
+static byte[] receiveBody(RequestBody body) throws IOException, HttpError {
+    if (body.length() < 0) throw new HttpError(411, "A POST needs a Content-Length.");
+    if (body.length() > MAX_BODY_BYTES) throw new HttpError(413, "The body is over " + MAX_BODY_BYTES + " bytes.");
+    return Http.readBody(body);  // a 100 Continue first, if the client waits for one
 }
 
 /**
@@ -296,6 +302,7 @@ static List<Field> parseForm(String form) throws HttpError {
     var fields = new ArrayList<Field>();
     for (var pair : form.split("&")) {
         if (pair.isEmpty()) continue;  // "a=1&&b=2", or a trailing &
+        if (fields.size() == MAX_FIELDS) throw new HttpError(413, "The form has more than " + MAX_FIELDS + " fields.");
         int equals = pair.indexOf('=');
         var name = equals < 0 ? pair : pair.substring(0, equals);
         var value = equals < 0 ? "" : pair.substring(equals + 1);

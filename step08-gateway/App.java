@@ -12,6 +12,7 @@ import module java.base;
 //   HTTP_*            the other header fields: User-Agent as HTTP_USER_AGENT, repeated fields joined by ", "
 // and the gateway's own keys, WSGI's wsgi.* ones:
 //   gateway.input       InputStream: the request body; it ends after CONTENT_LENGTH bytes
+//   gateway.file_wrapper Function<Path, Iterable<byte[]>>: a file as a body that the server sends its own way
 //   gateway.errors      PrintStream: text for the server's log
 //   gateway.url_scheme  "http"        gateway.version  List.of(1, 0): this contract
 //   gateway.multithread Boolean.TRUE: other threads may call the app at the same time
@@ -68,6 +69,7 @@ interface App {
             Map.entry("SERVER_NAME", String.class), Map.entry("SERVER_PORT", String.class),
             Map.entry("SERVER_PROTOCOL", String.class), Map.entry("REMOTE_ADDR", String.class),
             Map.entry("gateway.input", InputStream.class), Map.entry("gateway.errors", PrintStream.class),
+            Map.entry("gateway.file_wrapper", Function.class),
             Map.entry("gateway.url_scheme", String.class), Map.entry("gateway.version", List.class),
             Map.entry("gateway.multithread", Boolean.class));
     Cleaner CLEANER = Cleaner.create();

@@ -1,10 +1,11 @@
 import module java.base;
 
-/** What follows the head: a page in memory, or an app's chunks. Files pass 2 GiB: a long. */
+/** What follows the head: a page in memory, an app's chunks, or a file an app hands back. Files pass 2 GiB: a long. */
 interface Body extends Closeable {
+    int BUFFER_SIZE = 64 * 1024;  // a file is sent a buffer at a time: a 3 GiB file costs 64 KiB
     Body EMPTY = new Bytes(new byte[0]);
 
-    /** The length for Content-Length; -1 if unknown, and then the body ends when the connection closes. */
+    /** The length for Content-Length; -1 if unknown until the body ends. */
     long length();
 
     /** The bytes written, for the log. */
@@ -60,6 +61,75 @@ interface Body extends Closeable {
 
         public void close() throws IOException {
             if (body instanceof Closeable closeable) closeable.close();
+        }
+    }
+
+    /**
+     * WSGI's wsgi.file_wrapper: an app turns a file into its body with environ's gateway.file_wrapper, and when the
+     * server gets it back as it gave it, it sends the file as step 5 did, through one buffer. Seen through a
+     * middleware that wraps the body, it is an Iterable like any other, read a chunk at a time.
+     */
+    final class FileWrapper implements Iterable<byte[]>, Body {
+        private final Path file;
+        private final long length;
+        private InputStream in;  // opened by the first read
+
+        private FileWrapper(Path file, long length) {
+            this.file = file;
+            this.length = length;
+        }
+
+        static Iterable<byte[]> of(Path file) {
+            try {
+                return new FileWrapper(file, Files.size(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public long length() {
+            return length;
+        }
+
+        public void writeTo(OutputStream out) throws IOException {
+            var buffer = new byte[(int) Math.min(length, BUFFER_SIZE)];  // a 1 KiB file needs no 64 KiB buffer
+            for (long left = length; left > 0; left -= buffer.length) {
+                buffer = read(Math.min(left, BUFFER_SIZE), buffer);
+                out.write(buffer);
+            }
+        }
+
+        public Iterator<byte[]> iterator() {
+            return new Iterator<>() {
+                long left = length;
+
+                public boolean hasNext() {
+                    return left > 0;
+                }
+
+                public byte[] next() {
+                    try {
+                        var chunk = read(Math.min(left, BUFFER_SIZE), null);
+                        left -= chunk.length;
+                        return chunk;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            };
+        }
+
+        /** The next size bytes of the file, into buffer if it has that size, else into a new array. */
+        private byte[] read(long size, byte[] buffer) throws IOException {
+            if (in == null) in = Files.newInputStream(file);
+            var bytes = buffer != null && buffer.length == size ? buffer : new byte[(int) size];
+            if (in.readNBytes(bytes, 0, bytes.length) < bytes.length)
+                throw new EOFException(file.getFileName() + " got shorter while it was being sent");
+            return bytes;
+        }
+
+        public void close() throws IOException {
+            if (in != null) in.close();
         }
     }
 }

@@ -12,10 +12,20 @@ final class JdkEngine {
                 throws IOException, HttpError;
     }
 
+    static final long MAX_RESPONSE_SECONDS = 600;  // the JDK's only bound on sending: the whole response, in seconds
+
     private JdkEngine() {}  // a namespace: nothing to instantiate
 
-    /** Binds, starts the JDK's server on its own threads, and returns at once with the address it listens on. */
+    /**
+     * Binds, starts the JDK's server on its own threads, and returns at once with the address it listens on.
+     * Its deadlines are off unless set, by properties read once, before the first server is made: a request gets
+     * our head and body deadlines in all, an idle connection ours; for a response it has a total time only, not
+     * one for a stalled write, so a download slower than MAX_RESPONSE_SECONDS is cut on this engine.
+     */
     static InetSocketAddress serve(InetSocketAddress address, int backlog, Route route) throws IOException {
+        setIfUnset("sun.net.httpserver.maxReqTime", Http.HEAD_TIMEOUT.plus(Http.BODY_TIMEOUT).toSeconds());
+        setIfUnset("sun.net.httpserver.idleInterval", Math.max(1, Http.IDLE_TIMEOUT.toSeconds()));
+        setIfUnset("sun.net.httpserver.maxRspTime", MAX_RESPONSE_SECONDS);
         var server = HttpServer.create(address, backlog);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());  // a virtual thread per exchange, as ours
         server.createContext("/", exchange -> exchange(exchange, route));
@@ -29,10 +39,11 @@ final class JdkEngine {
                 exchange.getProtocol(), exchange.getRequestHeaders());
         Response response;
         try {
+            checkHead(request);
             response = route.route(request, (asked, length) -> readBody(exchange.getRequestBody(), length),
                     exchange.getLocalAddress(), exchange.getRemoteAddress());
-        } catch (HttpError e) {
-            response = Response.error(e.status, e.getMessage());
+        } catch (HttpError e) {  // the JDK framed this request its own way, so the connection ends with the answer:
+            response = Response.error(e.status, e.getMessage()).with("Connection", "close");  // no request smuggled
         } catch (RuntimeException e) {
             e.printStackTrace();
             response = Response.error(500, "The server failed to answer this request.");
@@ -45,7 +56,27 @@ final class JdkEngine {
         try (var body = response.body()) {
             if (!headOnly) body.writeTo(exchange.getResponseBody());
         }
+        exchange.getResponseBody().flush();  // the answer goes out before close() waits to drain an unread body
         exchange.close();  // not in a finally: closing ends a chunked body as complete, which a failed one is not
+    }
+
+    /**
+     * What our readRequest refuses and the JDK's parser lets through: no Host or two, a control character (a NUL,
+     * say) in a value. Checked before any app runs. What the JDK handles before us stays its own: it unfolds
+     * folded lines, answers 100 Continue at once, and writes its own 400 page for a target it cannot parse.
+     */
+    static void checkHead(Request request) throws HttpError {
+        var hosts = request.headers().getOrDefault("Host", List.of());
+        if (hosts.size() > 1 || (hosts.isEmpty() && request.version().equals("HTTP/1.1")))
+            throw new HttpError(400, "An HTTP/1.1 request needs exactly one Host header.");
+        for (var values : request.headers().values())
+            for (var value : values)
+                if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
+                    throw new HttpError(400, "A control character in a header value.");
+    }
+
+    static void setIfUnset(String property, long value) {
+        if (System.getProperty(property) == null) System.setProperty(property, String.valueOf(value));
     }
 
     /** This engine's BodyReader: the JDK's stream has the body's framing done already. */

@@ -6,7 +6,6 @@ import module java.base;
  */
 final class Middleware {
     static final String ALLOW = "GET, HEAD";
-    static final int BUFFER_SIZE = 64 * 1024;  // a file is sent a buffer at a time: a 3 GiB file costs 64 KiB
     static final DateTimeFormatter HTTP_DATE =  // RFC_1123_DATE_TIME would write "3 Nov", HTTP wants "03 Nov"
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
     static final Map<String, String> CONTENT_TYPES = Map.ofEntries(  // our own table: the same answer on every OS
@@ -145,7 +144,7 @@ final class Middleware {
             long length = Files.size(file);  // the app says Content-Length: the server checks the chunks add up to it
             startResponse.start(Web.status(200), List.of(Map.entry("Content-Type", contentType(file)),
                     Map.entry("Content-Length", String.valueOf(length)), Map.entry("Last-Modified", lastModified)));
-            return new FileBody(file, length);
+            return fileWrapper(environ).apply(file);  // the server's way to send a file: one buffer, not chunks
         } catch (IOException e) {  // the disk failed us, not the client: a 500, with the trace in the server's log
             throw new UncheckedIOException(e);
         }
@@ -167,42 +166,9 @@ final class Middleware {
         return CONTENT_TYPES.getOrDefault(extension, "application/octet-stream");
     }
 
-    /** A file as an app's body: read a buffer at a time, never whole in memory; the server's close() closes it. */
-    static final class FileBody implements Iterable<byte[]>, Closeable {
-        final Path file;
-        final long length;
-        InputStream in;  // opened by the first chunk
-
-        FileBody(Path file, long length) {
-            this.file = file;
-            this.length = length;
-        }
-
-        public Iterator<byte[]> iterator() {
-            return new Iterator<>() {
-                long left = length;
-
-                public boolean hasNext() {
-                    return left > 0;
-                }
-
-                public byte[] next() {
-                    try {
-                        if (in == null) in = Files.newInputStream(file);
-                        var chunk = in.readNBytes((int) Math.min(left, BUFFER_SIZE));
-                        if (chunk.length == 0)
-                            throw new EOFException(file.getFileName() + " got shorter while it was being sent");
-                        left -= chunk.length;
-                        return chunk;
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-            };
-        }
-
-        public void close() throws IOException {
-            if (in != null) in.close();
-        }
+    /** environ's gateway.file_wrapper: how this server would have a file sent (WSGI's wsgi.file_wrapper). */
+    @SuppressWarnings("unchecked")
+    static Function<Path, Iterable<byte[]>> fileWrapper(Map<String, Object> environ) {
+        return (Function<Path, Iterable<byte[]>>) environ.get("gateway.file_wrapper");
     }
 }

@@ -26,18 +26,35 @@ record Response(int status, String reasonPhrase, Map<String, String> headers, Bo
         return new Response(status, reasonPhrase, more, body);
     }
 
-    /** Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. */
-    void writeTo(OutputStream out, boolean headOnly, String server) throws IOException {
+    /**
+     * Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. The request is
+     * null when it could not be read; keepAlive says whether the client may send another request on the
+     * connection. A body of unknown length is chunked for HTTP/1.1; for HTTP/1.0, only closing can end it.
+     * Returns whether the connection stays open.
+     */
+    boolean writeTo(OutputStream out, Request request, boolean keepAlive, String server) throws IOException {
+        boolean bodyless = status == 204 || status == 304;  // an app may answer either; neither has a body
+        boolean chunked = !bodyless && body.length() < 0 && request != null && request.version().equals("HTTP/1.1");
+        keepAlive &= bodyless || body.length() >= 0 || chunked;
         var head = new StringBuilder("HTTP/1.1 " + status + " " + reasonPhrase + "\r\n");
         head.append("Date: ").append(Http.HTTP_DATE.format(Instant.now())).append("\r\n");
         head.append("Server: ").append(server).append("\r\n");
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        boolean bodyless = status == 204 || status == 304;  // an app may answer either; neither has a body
         if (!bodyless && body.length() >= 0)  // nor a Content-Length: a 304's would describe the file (RFC 9110 §8.6)
             head.append("Content-Length: ").append(body.length()).append("\r\n");
-        head.append("Connection: close\r\n\r\n");
+        if (chunked) head.append("Transfer-Encoding: chunked\r\n");
+        head.append("Connection: ").append(keepAlive ? "keep-alive" : "close").append("\r\n\r\n");
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (!headOnly && !bodyless) body.writeTo(out);
+        if (Http.isHead(request) || bodyless) {
+            // the head alone
+        } else if (chunked) {
+            var chunks = new Http.ChunkedOutput(out);
+            body.writeTo(chunks);
+            chunks.finish();
+        } else {
+            body.writeTo(out);
+        }
         out.flush();
+        return keepAlive;
     }
 }

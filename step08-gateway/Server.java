@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 25+
-//SOURCES Http.java Request.java Response.java Body.java HttpError.java HeadReader.java BodyReader.java
+//SOURCES Http.java Request.java Response.java Body.java RequestBody.java HttpError.java HeadReader.java BodyReader.java
 //SOURCES App.java JdkEngine.java
 //SOURCES Apps.java Web.java ErrorPage.java Middleware.java Cgi.java Broken.java
 
@@ -62,29 +62,34 @@ void main(String[] args) throws IOException, InterruptedException {
     }
 }
 
-/** Owns one connection: handle it, then close it, whatever happens. */
+/** Owns one connection: answers its requests one after another, then closes it, whatever happens. */
 static void serve(Socket client, App app) {
     try (client) {
-        handle(client, app);
-        Http.linger(client);
+        var in = new BufferedInputStream(client.getInputStream());  // the head is read a byte at a time: from memory
+        var out = new BufferedOutputStream(new Http.DeadlineOutput(client));  // a client that stops reading: reset
+        while (handle(client, in, out, app) && Http.awaitNext(client, in)) {
+            // HTTP/1.1 keeps the connection open: the client's next request comes on it (and an idle thread is cheap)
+        }
     } catch (IOException e) {
         System.err.println("Connection from " + client.getRemoteSocketAddress() + " failed: " + e.getMessage());
     }
 }
 
-static void handle(Socket client, App app) throws IOException {
-    var reader = new HeadReader(client, new BufferedInputStream(client.getInputStream()),
-            System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
+/** Reads one request and answers it; true if the connection stays open for another. */
+static boolean handle(Socket client, InputStream in, OutputStream out, App app) throws IOException {
+    var reader = new HeadReader(client, in, System.nanoTime() + Http.HEAD_TIMEOUT.toNanos());
     String requestLine = null;
     Request request = null;
+    RequestBody body = null;
     Response response;
     try {
         requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
-        if (requestLine == null) return;  // connected and closed without a word: nothing to answer
+        if (requestLine == null) return false;  // the client closed without a word: nothing to answer
         request = Http.readRequest(requestLine, reader);
+        var input = body = new RequestBody(reader, request, Http.contentLength(request));  // framed, read or not
         var local = (InetSocketAddress) client.getLocalSocketAddress();
         var remote = (InetSocketAddress) client.getRemoteSocketAddress();
-        response = route(request, (asked, length) -> readBody(asked, length, reader), local, remote, app);
+        response = route(request, (asked, length) -> Http.readBody(input), local, remote, app);
     } catch (HttpError e) {
         response = Response.error(e.status, e.getMessage());
     } catch (SocketTimeoutException e) {
@@ -94,14 +99,19 @@ static void handle(Socket client, App app) throws IOException {
         e.printStackTrace();
         response = Response.error(500, "The server failed to answer this request.");
     }
-    boolean headOnly = request != null && request.method().equals("HEAD");
-    try (var body = response.body()) {  // the app's file or process is released, whatever happens
-        response.writeTo(new BufferedOutputStream(client.getOutputStream()), headOnly, SERVER_NAME);
+    // Nothing of this request is left unread. After a 411 we cannot know: a body of unknown length may follow.
+    boolean complete = body != null && body.finished() && response.status() != 411;
+    boolean keepAlive = complete && Http.keepAlive(request);   // and the client wants the connection kept
+    try (var content = response.body()) {  // the app's file or process is released, whatever happens
+        keepAlive = response.writeTo(out, request, keepAlive, SERVER_NAME);  // unless only a close can end the body
     } catch (IOException e) {  // a body cut short: a reset, not a close, or the client would take it for all of it
         client.setSoLinger(true, 0);
         throw e;
     }
-    Http.log(client.getInetAddress(), requestLine, response.status(), headOnly ? 0 : response.body().sent());
+    long sent = Http.isHead(request) ? 0 : response.body().sent();
+    Http.log(client.getInetAddress(), requestLine, response.status(), sent);
+    if (!complete) Http.linger(client, in);
+    return keepAlive;
 }
 
 /**
@@ -145,6 +155,7 @@ static Map<String, Object> environ(Request request, InetSocketAddress local, Ine
             environ.put("HTTP_" + name.toUpperCase(Locale.ROOT).replace('-', '_'), String.join(", ", values));
     });
     environ.put("gateway.input", new ByteArrayInputStream(body));
+    environ.put("gateway.file_wrapper", (Function<Path, Iterable<byte[]>>) Body.FileWrapper::of);
     environ.put("gateway.errors", System.err);
     environ.put("gateway.url_scheme", "http");
     environ.put("gateway.version", List.of(1, 0));
@@ -169,7 +180,8 @@ static Response call(App app, Map<String, Object> environ) throws IOException {
         throw new IllegalStateException("the app failed: " + e, e);
     }
     try {
-        var chunks = body.iterator();
+        boolean file = body instanceof Body.FileWrapper;  // the server's own file_wrapper: sent through one buffer
+        var chunks = file ? Collections.<byte[]>emptyIterator() : body.iterator();
         boolean empty = !chunks.hasNext();
         var first = empty ? new byte[0] : chunks.next();
         var response = started.get();
@@ -189,7 +201,7 @@ static Response call(App app, Map<String, Object> environ) throws IOException {
             }
         }
         return new Response(Integer.parseInt(response.status().substring(0, 3)), response.status().substring(4),
-                headers, new Body.Chunks(first, chunks, length, body, new AtomicLong()));
+                headers, file ? (Body) body : new Body.Chunks(first, chunks, length, body, new AtomicLong()));
     } catch (RuntimeException e) {
         if (body instanceof Closeable closeable) closeable.close();
         throw e;
@@ -232,13 +244,6 @@ static byte[] receiveBody(Request request, long length, BodyReader reader) throw
     if (length < 0) throw new HttpError(411, "A POST needs a Content-Length.");
     if (length > MAX_BODY_BYTES) throw new HttpError(413, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
     return reader.read(request, (int) length);
-}
-
-/** Our engine's BodyReader: step 7's, after a 100 Continue if the client waits for one. */
-static byte[] readBody(Request request, int length, HeadReader reader) throws IOException, HttpError {
-    if (request.version().equals("HTTP/1.1") && "100-continue".equalsIgnoreCase(request.header("Expect")))
-        Http.writeContinue(reader.client().getOutputStream());  // the client holds its body back until it reads this
-    return Http.readBody(reader, length);
 }
 
 /** The same app on com.sun.net.httpserver (JdkEngine.java), through the same route(). */

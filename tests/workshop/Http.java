@@ -6,6 +6,7 @@ import java.net.http.*;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.*;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Talking HTTP to a step, in two styles: raw bytes over a socket ({@link #exchange}, {@link #get}) for exactly the
@@ -15,11 +16,19 @@ import java.util.*;
 public final class Http {
     static final int TIMEOUT_MILLIS = 10_000;  // every read in the tests gives up, so a test never hangs
     static final String FORM_TYPE = "application/x-www-form-urlencoded";
-    static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)  // else it asks the server to upgrade to HTTP/2
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient CLIENT = client();
 
     private Http() {}
+
+    static HttpClient client() {
+        // The client keeps idle connections 30 s, our servers 10 s: it would reuse one the server is closing. Set
+        // before the first client is built (a JVM reads it once); a run that sets it keeps its own value.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null)
+            System.setProperty("jdk.httpclient.keepalive.timeout", "5");
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)  // else it asks the server to upgrade to HTTP/2
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
 
     /** A response as it came off the wire: status line, header fields (names case-insensitive), body bytes. */
     public record Response(String statusLine, int status, Map<String, List<String>> headers, byte[] body) {
@@ -47,18 +56,133 @@ public final class Http {
         return socket;
     }
 
-    /** Sends these bytes on a new connection and reads the response until the server closes it. */
+    /**
+     * Sends these bytes on a new connection, reads one response by its framing (see {@link #read(InputStream,
+     * boolean)}), and closes the connection: from step 04 a server keeps it open for the next request, so the end of
+     * the connection is no longer the end of the response. A test that means "and the server closes" says so with
+     * {@link Connection#assertClosed}.
+     */
     public static Response exchange(int port, byte[] request) throws IOException {
-        try (var socket = connect(port)) {
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
-            return read(socket.getInputStream());
+        try (var connection = Connection.open(port)) {
+            connection.send(request);
+            return connection.read(isHead(request));
         }
     }
 
     /** The same, for a request written as text (Latin-1, as a head is: "\r\n" spelled out by the test). */
     public static Response exchange(int port, String request) throws IOException {
         return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Whether these request bytes start a HEAD request, whose response has a head and never a body. */
+    static boolean isHead(byte[] request) {
+        return new String(request, 0, Math.min(5, request.length), StandardCharsets.ISO_8859_1).equals("HEAD ");
+    }
+
+    /**
+     * One connection, for several requests: what a test sends on it, and each response read by its framing, in
+     * order. Then {@link #assertClosed} or {@link #assertOpen} says what the server did with the connection.
+     */
+    public static final class Connection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+
+        Connection(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream());
+        }
+
+        public static Connection open(int port) throws IOException {
+            return new Connection(connect(port));
+        }
+
+        public Socket socket() {
+            return socket;
+        }
+
+        /** The bytes the server sent, for a test that reads them its own way (the same stream read() reads). */
+        public InputStream in() {
+            return in;
+        }
+
+        /** Writes these bytes, as one write: requests pipelined in one string go out together. */
+        public Connection send(byte[] bytes) throws IOException {
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+            return this;
+        }
+
+        /** The same for text: Latin-1, a char a byte, as a head is written. */
+        public Connection send(String text) throws IOException {
+            return send(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        /** The next response, to a request other than HEAD. */
+        public Response read() throws IOException {
+            return Http.read(in, false);
+        }
+
+        /** The next response, to a HEAD request when headRequest is true (a head and no body). */
+        public Response read(boolean headRequest) throws IOException {
+            return Http.read(in, headRequest);
+        }
+
+        /**
+         * Asserts that the server closes the connection within this time and sends nothing more: the end of the
+         * stream, or a reset (a close with our bytes unread). Returns how long it took.
+         */
+        public Duration assertClosed(Duration within) throws IOException {
+            long start = System.nanoTime();
+            long deadline = start + within.toNanos();
+            var more = new ByteArrayOutputStream();
+            var buffer = new byte[8192];
+            boolean closed = false;
+            try {
+                while (!closed) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0) break;
+                    socket.setSoTimeout((int) left);
+                    int n = in.read(buffer);
+                    if (n == -1) closed = true;
+                    else more.write(buffer, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                // still open at the deadline: said below
+            } catch (SocketException e) {
+                closed = true;  // a reset: closed too
+            } finally {
+                socket.setSoTimeout(TIMEOUT_MILLIS);
+            }
+            if (more.size() > 0)
+                throw new AssertionError("more bytes after the answer, where the connection should "
+                        + (closed ? "close: " : "close (and it stayed open): ") + Show.brief(more.toByteArray()));
+            if (!closed)
+                throw new AssertionError("the server kept the connection open " + within.toMillis()
+                        + " ms after its answer, where it should close it");
+            return Duration.ofNanos(System.nanoTime() - start);
+        }
+
+        /** Asserts that the connection stays open and quiet for this long: no byte arrives, and no close. */
+        public void assertOpen(Duration quiet) throws IOException {
+            socket.setSoTimeout((int) quiet.toMillis());
+            try {
+                int b = in.read();
+                if (b == -1) throw new AssertionError("the server closed the connection, where it should keep it");
+                throw new AssertionError("the server sent bytes nobody asked for: " + Show.brief(
+                        ((char) b) + new String(in.readNBytes(in.available()), StandardCharsets.ISO_8859_1)));
+            } catch (SocketTimeoutException e) {
+                // still open, and quiet
+            } catch (SocketException e) {
+                throw new AssertionError("the server reset the connection, where it should keep it: " + e.getMessage());
+            } finally {
+                socket.setSoTimeout(TIMEOUT_MILLIS);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     public static Response get(int port, String target) throws IOException {
@@ -126,18 +250,112 @@ public final class Http {
         return new Drip(inTime, answer.toString(StandardCharsets.ISO_8859_1));
     }
 
-    /** Reads one whole response up to the end of the connection, and parses it. */
+    /**
+     * Sends a byte, then another after each pause, until a write fails (the server has closed the connection: our
+     * byte after its close got a reset, the next write fails) or the time is up. Returns how long the connection
+     * lasted, or nothing if it was still there at the end.
+     */
+    public static Optional<Duration> dripUntilCut(Socket socket, Duration pause, Duration limit) throws IOException {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < limit.toNanos()) {
+            try {
+                socket.getOutputStream().write('x');
+                socket.getOutputStream().flush();
+            } catch (IOException e) {
+                return Optional.of(Duration.ofNanos(System.nanoTime() - start));
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reads one response (to a request other than HEAD) by its framing, and not a byte more. */
     public static Response read(InputStream in) throws IOException {
-        return parse(in.readAllBytes());
+        return read(in, false);
+    }
+
+    /**
+     * Reads one response by its framing (RFC 9112 §6.3), and not a byte more, so that the next response on the
+     * connection is left to read: no body after a HEAD request, a 1xx, 204 or 304; else a chunked body up to its last
+     * chunk, or Content-Length bytes; only a response with neither ends with the connection. A response cut short
+     * (the connection ends first) is returned as it came, and the test's assertions on its length say so; one that
+     * stops coming while the connection stays open fails with what came so far.
+     */
+    public static Response read(InputStream in, boolean headRequest) throws IOException {
+        var raw = new ByteArrayOutputStream();
+        try {
+            var head = readHead(in);
+            raw.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
+            if (!head.endsWith("\r\n\r\n")) return parse(raw.toByteArray());  // it fails, and shows what came
+            var response = parse(raw.toByteArray());
+            int status = response.status();
+            if (headRequest || status / 100 == 1 || status == 204 || status == 304) return response;
+            var length = response.header("Content-Length");
+            if (response.headers().getOrDefault("Transfer-Encoding", List.of()).contains("chunked")) {
+                copyChunked(in, raw);
+            } else if (length != null) {
+                if (!length.matches("[0-9]{1,9}"))
+                    throw new AssertionError("a Content-Length a test cannot read: " + Show.brief(length));
+                raw.writeBytes(in.readNBytes(Integer.parseInt(length)));
+            } else {
+                in.transferTo(raw);  // neither: the body ends with the connection
+            }
+            return parse(raw.toByteArray());
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no complete response within the read timeout; what came: "
+                    + Show.brief(raw.toByteArray()), e);
+        }
+    }
+
+    /** Copies a chunked body as it came, up to its last chunk and trailer fields, or to the connection's end. */
+    static void copyChunked(InputStream in, ByteArrayOutputStream raw) throws IOException {
+        while (true) {
+            var sizeLine = readLine(in, raw);
+            if (sizeLine == null) return;  // cut short: parse() says so
+            int size;
+            try {
+                size = Integer.parseInt(sizeLine.strip().replaceFirst(";.*", ""), 16);
+            } catch (NumberFormatException e) {
+                throw new AssertionError("a malformed chunk size line " + Show.brief(sizeLine) + " in "
+                        + Show.brief(raw.toByteArray()));
+            }
+            if (size == 0) {
+                for (String trailer; (trailer = readLine(in, raw)) != null && !trailer.isEmpty(); ) {
+                    // trailer fields, up to the empty line that ends the message
+                }
+                return;
+            }
+            var chunk = in.readNBytes(size + 2);  // the chunk and its CRLF
+            raw.writeBytes(chunk);
+            if (chunk.length < size + 2) return;
+        }
+    }
+
+    /** A line up to its LF, copied into raw as well; null if the connection ends first. */
+    static String readLine(InputStream in, ByteArrayOutputStream raw) throws IOException {
+        var line = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b == -1) return null;
+            raw.write(b);
+            line.append((char) b);
+        }
+        raw.write('\n');
+        return line.toString().replaceFirst("\r$", "");
     }
 
     /** Reads a response head byte by byte up to its empty line and no further, so that what follows is left to read. */
     public static String readHead(InputStream in) throws IOException {
         var head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        for (int last4 = 0; last4 != 0x0d0a0d0a; ) {
             int b = in.read();
             if (b == -1) break;  // the caller sees an incomplete head
             head.write(b);
+            last4 = last4 << 8 | b;
         }
         return head.toString(StandardCharsets.ISO_8859_1);
     }

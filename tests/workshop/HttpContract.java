@@ -66,7 +66,16 @@ public abstract class HttpContract {
         }
     }
 
-    record Case(String name, String request, int status) {
+    /**
+     * A request and the status it gets. framingKept: the request was read whole before the error (a 501, a 404), so
+     * the connection may stay open; otherwise the framing is in doubt (a malformed head, a body left unread), and the
+     * answer must say Connection: close and the server must close.
+     */
+    record Case(String name, String request, int status, boolean framingKept) {
+        Case(String name, String request, int status) {
+            this(name, request, status, false);
+        }
+
         @Override
         public String toString() {
             return name + " -> " + status;
@@ -88,8 +97,9 @@ public abstract class HttpContract {
                 new Case("HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
                 new Case("HTTP/9.9", "GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505),
                 new Case("HTTP/0.9", "GET / HTTP/0.9\r\n\r\n", 505),
-                new Case("an unknown method", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
-                new Case("a lower-case method (methods are case-sensitive)", "get / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+                new Case("an unknown method", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501, true),
+                new Case("a lower-case method (methods are case-sensitive)", "get / HTTP/1.1\r\nHost: x\r\n\r\n", 501,
+                        true),
                 new Case("no Host in HTTP/1.1", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
                 new Case("two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
                 new Case("a header field without a colon", "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400),
@@ -106,13 +116,32 @@ public abstract class HttpContract {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badRequests")
-    @DisplayName("bad input gets an HTML error page with the right status")
+    @DisplayName("bad input gets an HTML error page with the right status; where the framing is in doubt, the"
+            + " connection closes")
     void badRequestGetsErrorPage(Case c) throws Exception {
         withServer(server -> {
-            var response = Http.exchange(server.port(), c.request());
+            var response = answer(server.port(), c);
             assertEquals(c.status(), response.status(), response::toString);
             assertErrorPage(response);
         });
+    }
+
+    /**
+     * A case's request on a connection of its own, and its answer, read by its framing. Where the case leaves the
+     * framing in doubt, the answer says Connection: close, and the server closes (whether it kept the others or not).
+     */
+    static Http.Response answer(int port, Case c) throws IOException {
+        try (var connection = Http.Connection.open(port)) {
+            var response = connection.send(c.request()).read();
+            if (!c.framingKept() && response.status() == c.status()) assertCloses(connection, response);
+            return response;
+        }
+    }
+
+    /** The answer says Connection: close, and the server closes the connection (within the time a linger may take). */
+    static void assertCloses(Http.Connection connection, Http.Response response) throws IOException {
+        assertEquals("close", response.header("Connection"), () -> "where the framing is in doubt: " + response);
+        connection.assertClosed(Duration.ofSeconds(3));
     }
 
     @Test
@@ -178,13 +207,14 @@ public abstract class HttpContract {
     @DisplayName("a client that sends nothing gets 408 after the head deadline")
     void silentClientGets408() throws Exception {
         withServer(server -> {
-            try (var socket = Http.connect(server.port())) {
+            try (var connection = Http.Connection.open(server.port())) {
                 long start = System.nanoTime();
-                var response = Http.read(socket.getInputStream());
+                var response = connection.read();
                 assertEquals(408, response.status(), response::toString);
                 assertTrue(System.nanoTime() - start >= (HEAD_TIMEOUT_MILLIS - 100) * 1_000_000L,
                         "408 came before the deadline");
                 assertErrorPage(response);
+                assertCloses(connection, response);
             }
         });
     }
@@ -198,6 +228,48 @@ public abstract class HttpContract {
                 var drip = Http.drip(socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(1000), limit);
                 assertTrue(drip.answeredInTime() && drip.answer().contains(" 408 "),
                         () -> "no 408 within " + limit.toMillis() + " ms of dripping: " + Show.brief(drip.answer()));
+            }
+        });
+    }
+
+    /** How long a server lingers in all (Http.LINGER_TIMEOUT), dropping what a client sends after its answer. */
+    static final Duration LINGER = Duration.ofSeconds(2);
+
+    @Test
+    @DisplayName("a client that keeps sending after an answer that refused its body is cut off after the linger"
+            + " deadline (2 s in all, not 2 s a read)")
+    void lingerHasATotalDeadline() throws Exception {
+        withServer(server -> {
+            try (var connection = Http.Connection.open(server.port())) {
+                // A body refused from the head (405 or 413), never read: the server answers, then lingers to drop it
+                // before it closes.
+                connection.send("POST " + healthyTarget() + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + Http.FORM_TYPE
+                        + "\r\nContent-Length: 10737418240\r\n\r\n");
+                var response = connection.read();
+                assertTrue(response.status() == 405 || response.status() == 413, response::toString);
+                assertEquals("close", response.header("Connection"), "a body left unread: the connection closes");
+                var limit = LINGER.plusMillis(2500);  // a byte every 500 ms: a close shows at the second write after it
+                var cut = Http.dripUntilCut(connection.socket(), Duration.ofMillis(500), limit);
+                assertTrue(cut.isPresent(), () -> "still connected " + limit.toMillis() + " ms after the answer,"
+                        + " a byte every 500 ms: the linger has no total deadline");
+            }
+        });
+    }
+
+    @Test
+    @DisplayName("a request read whole, answered with Connection: close, is closed at once: a linger is only for input"
+            + " left unread")
+    void noLingerWithoutUnreadInput() throws Exception {
+        withServer(server -> {
+            try (var connection = Http.Connection.open(server.port())) {
+                var response = connection.send("GET " + healthyTarget()
+                        + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+                assertEquals(200, response.status(), response::toString);
+                assertCloses(connection, response);
+                var limit = Duration.ofMillis(1500);  // a linger would take what we send for 2 s
+                var cut = Http.dripUntilCut(connection.socket(), Duration.ofMillis(50), limit);
+                assertTrue(cut.isPresent(), () -> "the server still took our bytes " + limit.toMillis()
+                        + " ms after its answer: it lingers where nothing was left unread");
             }
         });
     }
@@ -253,10 +325,14 @@ public abstract class HttpContract {
         }
     }
 
-    /** Every response of ours has these, errors included: WORKSHOP.md's list. */
+    /**
+     * Every response of ours has these, errors included: WORKSHOP.md's list. Connection says what the server does
+     * next: close (step 03, an error that leaves the framing in doubt, a client that asked), or keep-alive.
+     */
     static void assertWellFramed(Http.Response response) {
         assertTrue(response.statusLine().matches("HTTP/1\\.1 \\d{3} [A-Za-z][A-Za-z -]*"), response.statusLine());
-        assertEquals("close", response.header("Connection"), "Connection");
+        assertTrue(List.of("close", "keep-alive").contains(String.valueOf(response.header("Connection"))),
+                () -> "Connection: close or keep-alive, not " + response.header("Connection"));
         assertNotNull(response.header("Date"), "Date");
         assertNotNull(response.header("Server"), "Server");
         assertEquals(String.valueOf(response.body().length), response.header("Content-Length"), "Content-Length");

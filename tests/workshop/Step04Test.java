@@ -17,7 +17,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 @Tag("step04")
 @DisplayName("step04 forever-threaded")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: a concurrent server should not mind
-class Step04Test extends HttpContract {
+class Step04Test extends KeepAliveContract {
     /** With a short head deadline, for the error cases. */
     @RegisterExtension
     static final StepServer server = StepServer.of(launch -> launch.jvm(FAST_DEADLINE)).forContract();

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("step05")
 @DisplayName("step05 static-files")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: the tests read the root, and write only their own files
-class Step05Test extends HttpContract {
+class Step05Test extends KeepAliveContract {
     static final long BIG = (2L << 30) + (1 << 20);                // past 2 GiB: an int length would overflow
     static final byte[] ALL_BYTES = allBytes();
     static final DateTimeFormatter HTTP_DATE =
@@ -47,12 +47,13 @@ class Step05Test extends HttpContract {
             .jvm(FAST_DEADLINE, "-Xmx64m")).forContract();
 
     /** The files the tests ask for, made before the server starts: they depend on what this platform can name. */
-    static Path documentRoot() throws IOException {
+    static synchronized Path documentRoot() throws IOException {
+        if (root != null) return root;  // made once: a test may start another server on it
         Files.writeString(parent.resolve("sentinel"), SECRET);
         Files.writeString(Files.createDirectories(parent.resolve("outside")).resolve("sentinel"), SECRET);
         var www2 = Files.createDirectories(parent.resolve("www2"));  // "www2" starts with "www"
         Files.writeString(www2.resolve("sentinel"), SECRET);
-        root = Files.createDirectories(parent.resolve("www"));
+        var root = Files.createDirectories(parent.resolve("www"));
         var docs = Files.createDirectories(root.resolve("docs"));
         Files.writeString(docs.resolve("read me.txt"), "a name with a space\n");
         markupNames = create(docs, "<script>.txt", "a name with markup\n");
@@ -84,7 +85,14 @@ class Step05Test extends HttpContract {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return root;
+        Fixtures.copyTree(server.folder().resolve("www"), Files.createDirectories(root.resolve("browser")));
+        return Step05Test.root = root;
+    }
+
+    /** The step's own page, its picture and stylesheet, in a folder of the root the tests made. */
+    @Override
+    protected String browserPage() {
+        return "/browser/";
     }
 
     /** Creates a file with this name, if the platform allows the name. */
@@ -105,8 +113,9 @@ class Step05Test extends HttpContract {
         return out.toByteArray();
     }
 
+    /** A HEAD asking to close, as Http.get does, so that the two answers have the same header fields. */
     static Http.Response head(String target) throws IOException {
-        return Http.exchange(server.port(), "HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        return Http.exchange(server.port(), "HEAD " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     }
 
     static String folder(String target) throws IOException {
@@ -303,22 +312,34 @@ class Step05Test extends HttpContract {
     }
 
     @Test
-    @DisplayName("a file over 2 GiB is streamed whole (Content-Length a long, the server's heap 64 MiB)")
+    @DisplayName("a file over 2 GiB is streamed whole (Content-Length a long, the server's heap 64 MiB), and the"
+            + " connection serves on")
     void largeFile() throws Exception {
         assertEquals(String.valueOf(BIG), head("/big.bin").header("Content-Length"));
-        try (var socket = Http.connect(server.port())) {
-            var request = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n";
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            var in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+        try (var connection = Http.Connection.open(server.port())) {
+            connection.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+            var in = connection.in();
             var response = Http.parse(Http.readHead(in).getBytes(StandardCharsets.ISO_8859_1));
             assertEquals(200, response.status(), response::toString);
             assertEquals(String.valueOf(BIG), response.header("Content-Length"));
             long received = 0;
             var buffer = new byte[1 << 20];  // counted, not kept
-            for (int n; (n = in.read(buffer)) != -1; ) received += n;
+            for (int n; received < BIG; received += n) {
+                n = in.read(buffer, 0, (int) Math.min(buffer.length, BIG - received));
+                if (n == -1) break;
+            }
             assertEquals(BIG, received, "body bytes received");
+            var next = connection.send("GET /bytes.bin HTTP/1.1\r\nHost: x\r\n\r\n").read();  // after 2 GiB, in step
+            assertArrayEquals(ALL_BYTES, next.body(), "the next request on the connection");
         }
         server.step().awaitLine(line -> line.endsWith("\"GET /big.bin HTTP/1.1\" 200 " + BIG), Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("a client that never reads a 50 MiB file is cut off at the write deadline (0.5 s here), freeing the"
+            + " server's thread, socket and file; one that reads gets it all")
+    void writeDeadline(@TempDir Path dir) throws Exception {
+        ResourceBounds.writeDeadline(server, dir);
     }
 
     // ---- what must not be served

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("step06")
 @DisplayName("step06 post-form")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: each request is on its own connection
-class Step06Test extends HttpContract {
+class Step06Test extends KeepAliveContract {
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int BODY_TIMEOUT_MILLIS = 1000;
     static final String FORM_TYPE = Http.FORM_TYPE;
@@ -129,7 +129,7 @@ class Step06Test extends HttpContract {
 
     @Test
     @DisplayName("a browser-shaped POST (keep-alive, Origin, Sec-Fetch-*) gets the greeting, escaped, and the"
-            + " connection closes")
+            + " connection is kept")
     void browserPost() throws Exception {
         var body = "firstname=%E5%BC%A0%E4%B8%89"
                 + "&message=Hi%21%0D%0A1+%2B+1+%3D+2+%26+%3Cb%3Ebold%3C%2Fb%3E+%F0%9F%98%80";
@@ -153,8 +153,8 @@ class Step06Test extends HttpContract {
                 Priority: u=0, i\r
                 \r
                 """.formatted(body.length());
-        var response = Http.exchange(server.port(), head + body);  // reads until the server closes
-        assertEquals("close", response.header("Connection"));
+        var response = Http.exchange(server.port(), head + body);
+        assertEquals("keep-alive", response.header("Connection"), "the body was read whole: the connection is kept");
         if (response.status() != 303) assertTrue(response.text().contains("<h1>Hello, 张三!</h1>"), response::toString);
         var message = "Hi!\r\n1 + 1 = 2 &amp; &lt;b&gt;bold&lt;/b&gt; 😀";
         assertShows(row("firstname", "张三") + row("message", message), response);
@@ -338,17 +338,17 @@ class Step06Test extends HttpContract {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
-    @DisplayName("a request that will be refused gets its final status from the head alone, without 100 Continue")
+    @DisplayName("a request that will be refused gets its final status from the head alone, without 100 Continue;"
+            + " a body announced, the connection closes")
     void refusedWithoutContinue(Refusal refusal) throws Exception {
         withServer(server -> {
-            try (var socket = Http.connect(server.port())) {
-                socket.getOutputStream().write(refusal.head().getBytes(StandardCharsets.ISO_8859_1));  // and no body
-                var raw = socket.getInputStream().readAllBytes();
-                var text = new String(raw, StandardCharsets.ISO_8859_1);
-                assertFalse(text.contains("100 Continue"), () -> Show.brief(text));
-                var response = Http.parse(raw);
+            try (var connection = Http.Connection.open(server.port())) {
+                var response = connection.send(refusal.head()).read();  // and no body
+                assertNotEquals(100, response.status(), "100 Continue invited a body that will be refused");
                 assertEquals(refusal.status(), response.status(), response::toString);
                 assertErrorPage(response);
+                // A body announced and not read: the connection closes (without a length, there is none to read).
+                if (refusal.head().contains("Content-Length")) assertCloses(connection, response);
             }
         });
     }
@@ -360,7 +360,7 @@ class Step06Test extends HttpContract {
         var form = "Content-Type: " + FORM_TYPE + "\r\n";
         var arabicFive = new String("٥".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);  // as sent
         return Stream.of(
-                new Case("no Content-Length", start + form + "\r\nfirstname=Ada", 411),
+                new Case("no Content-Length", start + form + "\r\nfirstname=Ada", 411, true),
                 new Case("Content-Length: +5", start + form + "Content-Length: +5\r\n\r\na=1&b", 400),
                 new Case("Content-Length: -1", start + form + "Content-Length: -1\r\n\r\na=1&b", 400),
                 new Case("Content-Length: 1e3", start + form + "Content-Length: 1e3\r\n\r\na=1&b", 400),
@@ -380,24 +380,25 @@ class Step06Test extends HttpContract {
                 new Case("a type that only starts like a form's",
                         start + "Content-Type: application/x-www-form-urlencodedx\r\nContent-Length: 5\r\n\r\na=1&b",
                         415),
-                new Case("%zz", start + form + "Content-Length: 5\r\n\r\na=%zz", 400),
-                new Case("a truncated %4", start + form + "Content-Length: 4\r\n\r\na=%4", 400),
-                new Case("a lone %", start + form + "Content-Length: 3\r\n\r\n%=1", 400),
-                new Case("%C3%28, not UTF-8", start + form + "Content-Length: 8\r\n\r\na=%C3%28", 400),
-                new Case("%C0%AE, an overlong '.'", start + form + "Content-Length: 8\r\n\r\na=%C0%AE", 400),
-                new Case("a raw byte that is not UTF-8", start + form + "Content-Length: 3\r\n\r\na=\u00ff", 400),
-                new Case("%zz in a GET's query", "GET /greet?a=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                new Case("%zz", start + form + "Content-Length: 5\r\n\r\na=%zz", 400, true),
+                new Case("a truncated %4", start + form + "Content-Length: 4\r\n\r\na=%4", 400, true),
+                new Case("a lone %", start + form + "Content-Length: 3\r\n\r\n%=1", 400, true),
+                new Case("%C3%28, not UTF-8", start + form + "Content-Length: 8\r\n\r\na=%C3%28", 400, true),
+                new Case("%C0%AE, an overlong '.'", start + form + "Content-Length: 8\r\n\r\na=%C0%AE", 400, true),
+                new Case("a raw byte that is not UTF-8", start + form + "Content-Length: 3\r\n\r\na=\u00ff", 400, true),
+                new Case("%zz in a GET's query", "GET /greet?a=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400, true),
                 new Case("a POST to a file",
                         "POST /index.html HTTP/1.1\r\nHost: x\r\n" + form + "Content-Length: 5\r\n\r\na=1&b", 405),
-                new Case("a DELETE to the form", "DELETE /greet HTTP/1.1\r\nHost: x\r\n\r\n", 405));
+                new Case("a DELETE to the form", "DELETE /greet HTTP/1.1\r\nHost: x\r\n\r\n", 405, true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badBodies")
-    @DisplayName("a bad body gets an error page, and the server keeps serving")
+    @DisplayName("a bad body gets an error page, and the server keeps serving; a body left unread closes the"
+            + " connection")
     void badBody(Case c) throws Exception {
         withServer(server -> {
-            var response = Http.exchange(server.port(), c.request());
+            var response = answer(server.port(), c);
             assertEquals(c.status(), response.status(), response::toString);
             assertErrorPage(response);
             if (c.status() == 405) {
@@ -424,7 +425,7 @@ class Step06Test extends HttpContract {
     @DisplayName("a chunked body is refused, or, where chunks are read (exercise 4), its fields are answered")
     void chunkedBody(Case c) throws Exception {
         withServer(server -> {
-            var response = Http.exchange(server.port(), c.request());
+            var response = answer(server.port(), c);
             if (response.status() == c.status()) assertErrorPage(response);
             else assertShows(row("a", "1") + row("b", ""), response);
         });
@@ -512,17 +513,24 @@ class Step06Test extends HttpContract {
         });
     }
 
-    // ---- what follows a body is not a request
+    // ---- what follows a body: the next request, once the body was read whole; else nothing
 
     @Test
-    @DisplayName("a request pipelined right after a POST body is not read as part of it, nor answered")
+    @DisplayName("a request pipelined right after a POST body is answered next, in order: the body was read whole,"
+            + " and not a byte more")
     void pipelinedAfterPost() throws Exception {
         var next = "GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n";
         var posted = new String(post("firstname=Ada"), StandardCharsets.ISO_8859_1);
-        var response = Http.exchange(server.port(), posted + next);
-        assertShows(row("firstname", "Ada"), response);
-        assertEquals("close", response.header("Connection"));
-        assertFalse(response.text().contains("HTTP/1.1"), () -> "a second response followed: " + response);
+        try (var connection = Http.Connection.open(server.port())) {
+            var response = connection.send(posted + next + posted).read();
+            assertShows(row("firstname", "Ada"), response);
+            assertEquals("keep-alive", response.header("Connection"), response::toString);
+            var css = connection.read();
+            assertEquals(200, css.status(), css::toString);
+            assertArrayEquals(Files.readAllBytes(server.folder().resolve("www/style.css")), css.body());
+            assertShows(row("firstname", "Ada"), connection.read());
+            connection.assertOpen(Duration.ofMillis(300));
+        }
     }
 
     @Test
@@ -530,8 +538,66 @@ class Step06Test extends HttpContract {
     void getWithBody() throws Exception {
         var request = "GET /style.css HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde"
                 + "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
-        var response = Http.exchange(server.port(), request);
-        assertEquals(200, response.status());
-        assertArrayEquals(Files.readAllBytes(server.folder().resolve("www/style.css")), response.body());
+        try (var connection = Http.Connection.open(server.port())) {
+            var response = connection.send(request).read();
+            assertEquals(200, response.status());
+            assertArrayEquals(Files.readAllBytes(server.folder().resolve("www/style.css")), response.body());
+            assertCloses(connection, response);  // a second answer would be to /index.html
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedBodies")
+    @DisplayName("on a kept connection, a POST refused from its head is answered and the connection closes: its"
+            + " body, and what follows it, are never read as a request")
+    void refusedPostCloses(Case c) throws Exception {
+        try (var connection = Http.Connection.open(server.port())) {
+            var kept = connection.send(post("firstname=Ada")).read();  // a body read whole: the connection is kept
+            assertEquals("keep-alive", kept.header("Connection"), kept::toString);
+            var response = connection.send(c.request() + "GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(c.status(), response.status(), response::toString);
+            assertCloses(connection, response);
+        }
+    }
+
+    static Stream<Case> refusedBodies() {
+        var start = "POST /greet HTTP/1.1\r\nHost: x\r\n";
+        var body = "Content-Length: 23\r\n\r\nGET /index.html HTTP/1.1";  // a body that looks like a request
+        return Stream.of(
+                new Case("text/plain", start + "Content-Type: text/plain\r\n" + body, 415),
+                new Case("over 1 MiB", start + "Content-Type: " + FORM_TYPE + "\r\nContent-Length: 1048577\r\n\r\na=1",
+                        413),
+                new Case("a POST to a file", "POST /style.css HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM_TYPE
+                        + "\r\n" + body, 405));
+    }
+
+    // ---- bounds: what a client can make the server hold
+
+    @Test
+    @DisplayName("a body's memory follows the bytes received: 200 bodies announced at 1 MiB, one byte each, are all"
+            + " held by a 48 MiB heap while a normal request is answered")
+    void memoryFollowsBytes() throws Exception {
+        ResourceBounds.memoryFollowsBytes(server.launch("Server.java").args("0"));
+    }
+
+    @Test
+    @DisplayName("the bodies being read share a budget (2 MiB here): past it, 503; when they are gone, a body is"
+            + " taken again")
+    void bodyBudget() throws Exception {
+        ResourceBounds.bodyBudget(server.launch("Server.java").args("0"));
+    }
+
+    @Test
+    @DisplayName("a form's answer is capped: more than 100 fields get 413, a 1 MiB value of \" is echoed in a page"
+            + " under 10 KB")
+    void formCaps() throws Exception {
+        ResourceBounds.formCaps(server.port());
+    }
+
+    @Test
+    @DisplayName("a client that never reads a 50 MiB file is cut off at the write deadline; one that reads gets it"
+            + " all")
+    void writeDeadline(@TempDir Path dir) throws Exception {
+        ResourceBounds.writeDeadline(server, dir);
     }
 }

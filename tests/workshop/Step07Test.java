@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("step07")
 @DisplayName("step07 cgi")
 @Execution(ExecutionMode.CONCURRENT)  // two servers for all tests: each script runs in a process of its own anyway
-class Step07Test extends HttpContract {
+class Step07Test extends KeepAliveContract {
     static final int CGI_TIMEOUT_MILLIS = 1000;                    // the hasty server's; the other keeps the real 10 s
     static final boolean SH = onPath("sh");                          // Windows without Git for Windows has no sh
     static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -120,7 +120,7 @@ class Step07Test extends HttpContract {
                 + "\r\nProxy: http://evil.example:8080"
                 + "\r\nAuthorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\n");
         assertEquals(200, response.status(), response::toString);
-        assertNull(response.header("Content-Length"), "a script's body ends when the connection closes");
+        assertNull(response.header("Content-Length"), "a script's output has no length known in advance");
         var env = environment(response);
         assertEquals("CGI/1.1", env.get("GATEWAY_INTERFACE"), env::toString);
         assertEquals("GET", env.get("REQUEST_METHOD"));
@@ -260,7 +260,7 @@ class Step07Test extends HttpContract {
     }
 
     @Test
-    @DisplayName("a script running past the timeout is killed with its children: 504")
+    @DisplayName("a script that prints nothing past the timeout is killed with its children: 504")
     void timeout() throws Exception {
         assumeTrue(SH, "no sh");
         long start = System.nanoTime();
@@ -270,7 +270,7 @@ class Step07Test extends HttpContract {
         assertTrue(System.nanoTime() - start >= Duration.ofMillis(CGI_TIMEOUT_MILLIS - 200).toNanos(),
                 "504 before the timeout");
         assertGone(root.resolve("cgi-bin/sleeper.pid"));  // the script's child, "sleep 60"
-        hasty.step().awaitStderr("/cgi-bin/sleeper.sh: still running after " + CGI_TIMEOUT_MILLIS + " ms, killed",
+        hasty.step().awaitStderr("/cgi-bin/sleeper.sh: no progress for " + CGI_TIMEOUT_MILLIS + " ms, killed",
                 Duration.ofSeconds(5));
     }
 
@@ -300,6 +300,145 @@ class Step07Test extends HttpContract {
     }
 
     @Test
+    @DisplayName("a script's output is chunked on HTTP/1.1, and the connection serves on; on HTTP/1.0 the close ends"
+            + " it, even where the client asked to keep the connection")
+    void chunkedOrClosed() throws Exception {
+        assumeTrue(SH, "no sh");
+        try (var connection = Http.Connection.open(server.port())) {
+            var first = connection.send("GET /cgi-bin/noisy.sh?chunked HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(200, first.status(), first::toString);
+            assertEquals("chunked", first.header("Transfer-Encoding"), first::toString);
+            assertNull(first.header("Content-Length"), first::toString);
+            assertEquals("keep-alive", first.header("Connection"), first::toString);
+            assertEquals("fine\n", first.text(), "the content, its last chunk read");
+            var second = connection.send("GET /cgi-bin/status.sh HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals("HTTP/1.1 201 Created", second.statusLine(), second::toString);
+            assertEquals("created\n", second.text());
+            assertEquals("keep-alive", second.header("Connection"), "the script's Connection is not the server's");
+            var page = connection.send("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(200, page.status(), page::toString);
+        }
+        try (var connection = Http.Connection.open(server.port())) {
+            var old = connection.send("GET /cgi-bin/noisy.sh?old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertEquals(200, old.status(), old::toString);
+            assertNull(old.header("Transfer-Encoding"), "HTTP/1.0 knows no chunks: " + old);
+            assertNull(old.header("Content-Length"), old::toString);
+            assertEquals("close", old.header("Connection"), old::toString);
+            assertEquals("fine\n", old.text(), "the content, up to the close");
+        }
+    }
+
+    @Test
+    @DisplayName("a script that exits leaving a child that holds its output is answered when it exits, well before"
+            + " the timeout, and the child is killed")
+    void backgroundChild() throws Exception {
+        assumeTrue(SH && POSIX, "no sh, or no process groups");
+        long start = System.nanoTime();
+        try (var connection = Http.Connection.open(server.port())) {
+            connection.socket().setSoTimeout(6_000);  // the real timeout is 10 s: an answer must come well before
+            var response = connection.send("GET /cgi-bin/background.sh HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertEquals(200, response.status(), response::toString);
+            assertEquals("x\n", response.text());
+        }
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertTrue(millis < 5_000, "answered after " + millis + " ms: the script exits after 1 s");
+        assertGone(root.resolve("cgi-bin/background.pid"));  // its "sleep 3600 &"
+    }
+
+    @Test
+    @DisplayName("a script that prints only after the timeout gets 504, every time (10 at once): its late output never"
+            + " goes out as a 200")
+    void lateOutputIs504() throws Exception {
+        assumeTrue(SH, "no sh");
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var answers = new ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 10; i++) answers.add(pool.submit(() -> statusLineOf("/cgi-bin/late.sh")));
+            var statusLines = new ArrayList<String>();
+            for (var answer : answers) statusLines.add(answer.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            var wrong = statusLines.stream().filter(line -> !line.equals("HTTP/1.1 504 Gateway Timeout")).toList();
+            assertTrue(wrong.isEmpty(), () -> wrong.size() + " of 10 got no 504: " + wrong);
+        }
+    }
+
+    /** The status line the hasty server answers a GET with, and whether the rest was cut by a reset. */
+    static String statusLineOf(String target) throws IOException {
+        try (var connection = Http.Connection.open(hasty.port())) {
+            connection.send("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            var received = new ByteArrayOutputStream();
+            var cut = "";
+            try {
+                connection.in().transferTo(received);
+            } catch (java.net.SocketException e) {
+                cut = " (then a reset)";
+            }
+            var text = received.toString(StandardCharsets.ISO_8859_1);
+            return (text.contains("\r\n") ? text.substring(0, text.indexOf("\r\n")) : Show.brief(text)) + cut;
+        }
+    }
+
+    @Test
+    @DisplayName("a script's 16 MiB, read slowly by its client over 3 s (the timeout is 1 s), arrives whole: a download"
+            + " is no stall")
+    void slowDownload() throws Exception {
+        assumeTrue(SH, "no sh");
+        int size = 16 << 20;  // more than the pipe and the sockets hold: the script is still writing after 1 s
+        var socket = new java.net.Socket();
+        socket.setReceiveBufferSize(32 * 1024);  // before connecting: the window the server sees is small
+        socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), hasty.port()), 5000);
+        socket.setSoTimeout(10_000);
+        try (socket) {
+            socket.getOutputStream().write("GET /cgi-bin/stream.sh HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            long start = System.nanoTime();
+            var response = Http.read(new Paced(socket.getInputStream(), size / 3.0));  // bytes a second
+            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertEquals(200, response.status(), response::toString);
+            assertEquals(size, response.body().length, "bytes of the script's output");
+            assertTrue(millis > 2 * CGI_TIMEOUT_MILLIS, "read in " + millis + " ms: not slowly enough to tell");
+        }
+        assertFalse(hasty.step().stderr().contains("/cgi-bin/stream.sh: no progress"), hasty.step()::output);
+    }
+
+    /** A stream read no faster than this many bytes a second, as a slow network delivers it. */
+    static final class Paced extends FilterInputStream {
+        final double rate;
+        final long start = System.nanoTime();
+        long count;
+
+        Paced(InputStream in, double rate) {
+            super(in);
+            this.rate = rate;
+        }
+
+        @Override
+        public int read() throws IOException {
+            pace();
+            int b = in.read();
+            if (b != -1) count++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            pace();
+            int n = in.read(buffer, offset, Math.min(length, 16 * 1024));
+            if (n > 0) count += n;
+            return n;
+        }
+
+        void pace() throws IOException {
+            long due = start + (long) (count / rate * 1e9);  // when these bytes may have arrived at this rate
+            long wait = due - System.nanoTime();
+            if (wait <= 0) return;
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException();
+            }
+        }
+    }
+
+    @Test
     @DisplayName("endless header lines get 502 at the header limit; the server lives on")
     void endlessHead() throws Exception {
         assumeTrue(SH, "no sh");
@@ -318,8 +457,47 @@ class Step07Test extends HttpContract {
             assertEquals(200_000, in.readNBytes(200_000).length, "a streamed body goes on");
         }
         assertGone(root.resolve("cgi-bin/endless.pid"));
-        assertFalse(server.step().stderr().contains("/cgi-bin/endless-body.sh: still running"),
+        assertFalse(server.step().stderr().contains("/cgi-bin/endless-body.sh: no progress"),
                 "killed by the timeout, not by the hang-up");
+    }
+
+    @Test
+    @DisplayName("post.java refuses what the form of step 6 refuses: a POST that is not urlencoded gets 415")
+    void postJavaRefusesOtherTypes() throws Exception {
+        var response = Http.sendText(Http.request(server.port(), "/cgi-bin/post.java").header("Content-Type",
+                "text/plain").timeout(Duration.ofSeconds(30)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                "firstname=Ada")).build());
+        assertEquals(415, response.statusCode(), response::body);
+    }
+
+    // ---- bounds: what a client can make the server hold (step 6's, and the file's write deadline)
+
+    @Test
+    @DisplayName("a body's memory follows the bytes received: 200 bodies announced at 1 MiB, one byte each, are all"
+            + " held by a 48 MiB heap while a normal request is answered")
+    void memoryFollowsBytes() throws Exception {
+        ResourceBounds.memoryFollowsBytes(server.launch("Server.java").args("0"));
+    }
+
+    @Test
+    @DisplayName("the bodies being read share a budget (2 MiB here): past it, 503; when they are gone, a body is"
+            + " taken again")
+    void bodyBudget() throws Exception {
+        ResourceBounds.bodyBudget(server.launch("Server.java").args("0"));
+    }
+
+    @Test
+    @DisplayName("the form's answer is capped: more than 100 fields get 413, a 1 MiB value of \" is echoed in a page"
+            + " under 10 KB")
+    void formCaps() throws Exception {
+        ResourceBounds.formCaps(server.port());
+    }
+
+    @Test
+    @DisplayName("a client that never reads a 50 MiB file is cut off at the write deadline; one that reads gets it"
+            + " all")
+    void writeDeadline(@TempDir Path dir) throws Exception {
+        ResourceBounds.writeDeadline(server, dir);
     }
 
     @ParameterizedTest(name = "{0}")

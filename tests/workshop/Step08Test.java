@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,7 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("step08")
 @DisplayName("step08 gateway")
 @Execution(ExecutionMode.CONCURRENT)  // three servers for all the tests: concurrent servers should not mind
-class Step08Test extends HttpContract {
+class Step08Test extends KeepAliveContract {
     static final Duration LOG_WAIT = Duration.ofSeconds(10);
 
     @TempDir
@@ -57,6 +58,19 @@ class Step08Test extends HttpContract {
     /** Every app, each under /NAME, behind the validator; each server keeps its own todo list. */
     static Step.Launch allApps(Step.Launch launch, String todoList) {
         return launch.args("--app", "all", "--data", data.resolve(todoList).toString());
+    }
+
+    /** Under --app all, step 7's site is mounted at /site: its page names its picture and stylesheet. */
+    @Override
+    protected String browserPage() {
+        return "/site/";
+    }
+
+    /** The gateway reads every body for its app (gateway.input): only one refused from its head stays unread. */
+    @Override
+    protected Map<String, Integer> unreadBodies() {
+        return Map.of("POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: " + Http.FORM_TYPE
+                + "\r\nContent-Length: 10737418240\r\n\r\na=1&b", 413);
     }
 
     static Step on(String engine) {

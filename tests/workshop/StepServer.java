@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * process it started, after its last. The step is the one the class is tagged with, so a class names it once:
  * <pre>
  * &#64;Tag("step04")
- * class Step04Test extends HttpContract {
+ * class Step04Test extends KeepAliveContract {
  *     &#64;RegisterExtension
  *     static final StepServer server = StepServer.of(launch -> launch.jvm(FAST_DEADLINE)).forContract();
  * </pre>
@@ -108,6 +108,15 @@ public final class StepServer implements BeforeAllCallback, AfterAllCallback {
     /** Another program of the same step, or the server itself run another way (through ./jbang, with other options). */
     public Step.Launch launch(String program) {
         return Step.launch(folderName(), program);
+    }
+
+    /**
+     * This server as the extension starts it ("Server.java 0", its arguments and JVM options), for a test that needs
+     * one more with an option of its own, e.g. {@code .jvm("-Dworkshop.idleTimeoutMillis=500")}. The test starts it,
+     * and closes it (try-with-resources).
+     */
+    public Step.Launch serverLaunch() throws IOException {
+        return options.apply(launch("Server.java").args("0"));
     }
 
     /** The step's folder in the repository, e.g. for the files it serves. */

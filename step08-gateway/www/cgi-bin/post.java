@@ -7,6 +7,14 @@ record Field(String name, String value) {}
 
 void main() throws IOException {
     var out = new PrintStream(System.out, false, StandardCharsets.UTF_8);  // the page says utf-8: so must its bytes
+    var type = Objects.requireNonNullElse(System.getenv("CONTENT_TYPE"), "");  // what step 6's form refuses, so do we
+    if ("POST".equals(System.getenv("REQUEST_METHOD"))
+            && !type.matches("(?i)application/x-www-form-urlencoded[ \t]*(;.*)?")) {
+        out.print("Status: 415 Unsupported Media Type\nContent-Type: text/plain; charset=utf-8\n\n"
+                + "This form takes application/x-www-form-urlencoded only.\n");
+        out.flush();
+        return;
+    }
     var form = "POST".equals(System.getenv("REQUEST_METHOD"))
             ? new String(System.in.readNBytes(contentLength()), StandardCharsets.ISO_8859_1)  // urlencoded is ASCII
             : Objects.requireNonNullElse(System.getenv("QUERY_STRING"), "");               // a GET: ?firstname=Ada
@@ -14,18 +22,22 @@ void main() throws IOException {
     try {
         fields = parseForm(form);
     } catch (IllegalArgumentException e) {  // URLDecoder refuses "%zz": the client's mistake, so a 400 of our own
-        out.print("Status: 400 Bad Request\nContent-Type: text/plain; charset=utf-8\n\nThat is not a urlencoded form.\n");
+        out.print("Status: 400 Bad Request\nContent-Type: text/plain; charset=utf-8\n\n"
+                + "That is not a urlencoded form.\n");
         out.flush();
         return;
     }
-    var name = fields.stream().filter(field -> field.name().equals("firstname")).map(Field::value).findFirst().orElse("");
+    var name = fields.stream().filter(field -> field.name().equals("firstname"))
+            .map(Field::value).findFirst().orElse("");
     var rows = new StringBuilder();
     for (var field : fields)
-        rows.append("<tr><th>%s</th><td>%s</td></tr>\n".formatted(escapeHtml(field.name()), escapeHtml(field.value())));
+        rows.append("<tr><th>%s</th><td>%s</td></tr>\n"
+                .formatted(escapeHtml(field.name()), escapeHtml(field.value())));
     out.print("Content-Type: text/html; charset=utf-8\n\n");  // a header field, and the empty line that ends them
     out.print("""
             <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Hello</title><link rel="stylesheet" href="/style.css"></head>
+            <html lang="en"><head><meta charset="utf-8"><title>Hello</title>
+            <link rel="stylesheet" href="/style.css"></head>
             <body><h1>Hello, %s!</h1>
             <p>You sent these fields with %s, and <code>cgi-bin/post.java</code> read them:</p>
             <table>
@@ -50,7 +62,8 @@ List<Field> parseForm(String form) {
         int equals = pair.indexOf('=');
         var name = equals < 0 ? pair : pair.substring(0, equals);
         var value = equals < 0 ? "" : pair.substring(equals + 1);
-        fields.add(new Field(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8)));
+        fields.add(new Field(URLDecoder.decode(name, StandardCharsets.UTF_8),
+                URLDecoder.decode(value, StandardCharsets.UTF_8)));
     }
     return fields;
 }
