@@ -9,7 +9,7 @@
 // Run: ./jbang step03-hello-http/Server.java [port]   Try: curl -v http://127.0.0.1:8000/
 
 static final String STEP = "step03-hello-http";     // the one name to change when this folder is copied
-static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // "workshop-step03"
+static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // the Server header
 static final int DEFAULT_PORT = 8000;
 static final int BACKLOG = 50;                      // connections the OS queues for us until accept()
 static final String ALLOW = "GET, HEAD";

@@ -9,7 +9,7 @@
 // Run: ./jbang step04-forever-threaded/Server.java [port]   Try: open http://127.0.0.1:8000/ in a browser
 
 static final String STEP = "step04-forever-threaded";     // the one name to change when this folder is copied
-static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // "workshop-step03"
+static final String SERVER_NAME = "workshop-" + STEP.substring(0, STEP.indexOf('-'));  // the Server header
 static final int DEFAULT_PORT = 8000;
 static final int BACKLOG = 1024;                    // connections the OS queues until accept(): 50 drops bursts
 static final String ALLOW = "GET, HEAD";

@@ -209,7 +209,8 @@ final class Http {
 
     /** %XX escapes to bytes, once, then the bytes as UTF-8. Each char of text below 256 is taken as one byte. */
     static String percentDecode(String text, String what) throws HttpError {
-        var bytes = new ByteArrayOutputStream();
+        var bytes = new byte[text.length()];  // a byte a character at most: "%41" is three characters, one byte
+        int length = 0;
         for (int i = 0; i < text.length(); i++) {
             int b = text.charAt(i);
             if (b == '%') {
@@ -219,10 +220,10 @@ final class Http {
                 b = HexFormat.fromHexDigits(text, i + 1, i + 3);
                 i += 2;
             }
-            bytes.write(b);
+            bytes[length++] = (byte) b;
         }
         try {  // a decoder that reports bad UTF-8 (like %c0%ae, an overlong ".") rather than replacing it
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, length)).toString();
         } catch (CharacterCodingException e) {
             throw new HttpError(400, "The " + what + " is not valid UTF-8.");
         }

@@ -7,13 +7,15 @@ import module java.base;
  */
 final class RequestBody extends InputStream {
     private final HeadReader reader;  // the connection: its socket, and the buffered stream that may hold the start
+    private final OutputStream out;   // and its output, with the write deadline, for a 100 Continue
     private final Request request;
     private final long length;
     private long left;
     private long deadline;            // set by the first read
 
-    RequestBody(HeadReader reader, Request request, long length) {
+    RequestBody(HeadReader reader, OutputStream out, Request request, long length) {
         this.reader = reader;
+        this.out = out;
         this.request = request;
         this.length = length;
         this.left = Math.max(length, 0);
@@ -41,7 +43,7 @@ final class RequestBody extends InputStream {
         if (deadline == 0) {
             deadline = System.nanoTime() + Http.BODY_TIMEOUT.toNanos();
             if (request.version().equals("HTTP/1.1") && "100-continue".equalsIgnoreCase(request.header("Expect")))
-                Http.writeContinue(reader.client().getOutputStream());
+                Http.writeContinue(out);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (millis <= 0) throw new SocketTimeoutException("request body deadline passed");

@@ -81,7 +81,7 @@ static boolean handle(Socket client, InputStream in, OutputStream out, Path root
         requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
         if (requestLine == null) return false;  // the client closed without a word: nothing to answer
         request = Http.readRequest(requestLine, reader);
-        body = new RequestBody(reader, request, Http.contentLength(request));  // framed on every request, read or not
+        body = new RequestBody(reader, out, request, Http.contentLength(request));  // framed always, read or not
         response = route(request, body, client, root);
     } catch (HttpError e) {
         response = Response.error(e.status, e.getMessage());

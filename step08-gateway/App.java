@@ -22,8 +22,8 @@ import module java.base;
 // server's job). It returns the body as chunks of bytes, with a Content-Type among the headers if the body
 // is not empty; a 204 or 304 has none. The server sends the head when the first chunk is ready, then each
 // chunk as the app yields it. It frames them with the app's Content-Length, or the size of a body of one
-// chunk, or else by closing the connection; for HEAD it drops them. When it is done, even after a failure,
-// it closes the body if the body is Closeable. validate(), below, checks all of this.
+// chunk, or else in HTTP/1.1 chunks (closing the connection for HTTP/1.0); for HEAD it drops them. When it is
+// done, even after a failure, it closes the body if the body is Closeable. validate(), below, checks all of this.
 
 /** An application: one call per request, answered through startResponse and the chunks it returns. */
 interface App {

@@ -94,7 +94,7 @@ final class Apps implements App.Catalog {
         var rows = new StringBuilder();
         for (var field : fields)
             rows.append("<tr><th>%s</th><td>%s</td></tr>\n"
-                    .formatted(Web.escapeHtml(field.name()), Web.escapeHtml(field.value())));
+                    .formatted(Web.escapeHtml(Web.shown(field.name())), Web.escapeHtml(Web.shown(field.value()))));
         return """
                 <!DOCTYPE html>
                 <html lang="en"><head><meta charset="utf-8"><title>Hello</title>
@@ -105,7 +105,7 @@ final class Apps implements App.Catalog {
                 %s</table>
                 <p><a href="/">Back to the form</a></p>
                 </body></html>
-                """.formatted(Web.escapeHtml(name), method, rows);
+                """.formatted(Web.escapeHtml(Web.shown(name)), method, rows);
     }
 
     /** What an app is given, every key of environ and the body, escaped: the client chose much of it. */

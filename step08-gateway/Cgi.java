@@ -231,7 +231,7 @@ final class Cgi {
      */
     static void kill(Process process) {
         var children = process.descendants().toList();
-        killGroup(process);
+        if (process.isAlive()) killGroup(process);  // once it is gone and reaped, its pid may be another's
         process.destroyForcibly();
         children.forEach(ProcessHandle::destroyForcibly);
     }

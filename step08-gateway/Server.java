@@ -86,7 +86,7 @@ static boolean handle(Socket client, InputStream in, OutputStream out, App app) 
         requestLine = reader.readLine(Http.MAX_REQUEST_LINE, 414);
         if (requestLine == null) return false;  // the client closed without a word: nothing to answer
         request = Http.readRequest(requestLine, reader);
-        var input = body = new RequestBody(reader, request, Http.contentLength(request));  // framed, read or not
+        var input = body = new RequestBody(reader, out, request, Http.contentLength(request));  // framed, read or not
         var local = (InetSocketAddress) client.getLocalSocketAddress();
         var remote = (InetSocketAddress) client.getRemoteSocketAddress();
         response = route(request, (asked, length) -> Http.readBody(input), local, remote, app);

@@ -14,6 +14,9 @@ final class Web {
     /** One name=value pair of a form, decoded. A form may repeat a name, so a form is a list of these. */
     record Field(String name, String value) {}
 
+    static final int MAX_FIELDS = 100;  // a form of 1 MiB of "a&" would be 524,288 fields: 413
+    static final int MAX_SHOWN = 200;   // characters of a value a page echoes: 1 MiB in, not 12 MB out
+
     private Web() {}  // a namespace: nothing to instantiate
 
     static byte[] utf8(String text) {
@@ -49,10 +52,18 @@ final class Web {
      * The value starts after the first =; a name without = has an empty value. + becomes a space before the
      * escapes are decoded, so %2B stays a +.
      */
+    /** What a page echoes of a name or value: at most MAX_SHOWN characters, so an answer stays small. */
+    static String shown(String text) {
+        if (text.length() <= MAX_SHOWN) return text;
+        return text.substring(0, MAX_SHOWN) + "… (" + text.length() + " characters)";
+    }
+
     static List<Field> parseForm(String form) throws ErrorPage {
         var fields = new ArrayList<Field>();
         for (var pair : form.split("&")) {
             if (pair.isEmpty()) continue;  // "a=1&&b=2", or a trailing &
+            if (fields.size() == MAX_FIELDS)
+                throw new ErrorPage(413, "The form has more than " + MAX_FIELDS + " fields.");
             int equals = pair.indexOf('=');
             var name = equals < 0 ? pair : pair.substring(0, equals);
             var value = equals < 0 ? "" : pair.substring(equals + 1);
@@ -63,7 +74,8 @@ final class Web {
 
     /** %XX escapes to bytes, once, then the bytes as UTF-8. Each char of text below 256 is taken as one byte. */
     static String percentDecode(String text) throws ErrorPage {
-        var bytes = new ByteArrayOutputStream();
+        var bytes = new byte[text.length()];  // a byte a character at most: "%41" is three characters, one byte
+        int length = 0;
         for (int i = 0; i < text.length(); i++) {
             int b = text.charAt(i);
             if (b == '%') {
@@ -73,10 +85,10 @@ final class Web {
                 b = HexFormat.fromHexDigits(text, i + 1, i + 3);
                 i += 2;
             }
-            bytes.write(b);
+            bytes[length++] = (byte) b;
         }
         try {  // a decoder that reports bad UTF-8 rather than replacing it
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, length)).toString();
         } catch (CharacterCodingException e) {
             throw new ErrorPage(400, "The form is not valid UTF-8.");
         }

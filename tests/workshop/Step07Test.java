@@ -290,7 +290,7 @@ class Step07Test extends KeepAliveContract {
             var text = received.toString(StandardCharsets.ISO_8859_1);
             assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n"), () -> Show.brief(text));
             assertFalse(error instanceof SocketTimeoutException, () -> "no reset, and no end: " + Show.brief(text));
-            // Closed rather than reset: only a chunked body (exercise 2) can still say that it was cut short.
+            // Closed rather than reset: only a chunked body, with no last chunk, can still say that it was cut short.
             if (error == null) {
                 var chunked = text.toLowerCase(Locale.ROOT).contains("\r\ntransfer-encoding: chunked\r\n");
                 assertTrue(chunked && !text.endsWith("\r\n0\r\n\r\n"),

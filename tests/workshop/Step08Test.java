@@ -142,6 +142,12 @@ class Step08Test extends KeepAliveContract {
                 .PUT(HttpRequest.BodyPublishers.ofString("x")).build());
         assertEquals(405, put.statusCode(), put::toString);
         assertEquals("GET, HEAD, POST", header(put, "Allow"));
+        // step 06's caps, kept by the app: no more than 100 fields, and what the page echoes stays small
+        var many = post(engine, "/form", "a=1&".repeat(101));
+        assertEquals(413, many.statusCode(), many::toString);
+        var big = post(engine, "/form", "firstname=" + "%22".repeat(100_000));
+        assertEquals(200, big.statusCode(), big::toString);
+        assertTrue(big.body().length() < 10_000, "a 300 KB form echoed as " + big.body().length() + " characters");
     }
 
     @ParameterizedTest(name = "{displayName} [{0}]")
