@@ -14,6 +14,7 @@ final class Http {
             Duration.ofMillis(Long.getLong("workshop.idleTimeoutMillis", 10_000));  // tests shorten it
     static final Duration WRITE_TIMEOUT =               // a write the client does not take in this long: reset
             Duration.ofMillis(Long.getLong("workshop.writeTimeoutMillis", 10_000));  // tests shorten it
+    static final int SEND_BUFFER = 64 * 1024;           // the OS's buffer for what we send: see DeadlineOutput
     static final Duration LINGER_TIMEOUT = Duration.ofSeconds(2);  // see linger(): how long the client gets to close,
     static final long MAX_LINGER_BYTES = 1 << 20;                    // and how much unread input we drop meanwhile
     static final Pattern HTTP_VERSION = Pattern.compile("HTTP/[0-9]\\.[0-9]");  // compiled once, not per request
@@ -132,6 +133,10 @@ final class Http {
         DeadlineOutput(Socket client) throws IOException {
             super(client.getOutputStream());
             this.client = client;
+            // The OS wakes a blocked write once half its send buffer has drained. With Linux's own (up to 4 MiB),
+            // a client reading a steady 100 KB/s would hold one write past WRITE_TIMEOUT; with this, a write that
+            // blocks means a client that has stopped reading, not a slow one.
+            client.setSendBufferSize(SEND_BUFFER);
         }
 
         @Override
@@ -139,6 +144,10 @@ final class Http {
             var timeout = TIMER.schedule(this::reset, WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 out.write(bytes, offset, length);
+            } catch (IOException e) {  // say why, rather than "Socket closed"
+                if (timeout.isDone()) throw new SocketTimeoutException("the client took nothing for "
+                        + WRITE_TIMEOUT.toMillis() + " ms: connection reset");
+                throw e;
             } finally {
                 timeout.cancel(false);
             }
