@@ -26,10 +26,10 @@ record Response(int status, Map<String, String> headers, Body body) {
      * Status line, header lines, empty line, body: each line ends with CRLF. HEAD gets no body. The request is
      * null when it could not be read; keepAlive says whether the connection stays open for another request.
      */
-    void writeTo(OutputStream out, Request request, boolean keepAlive, String server) throws IOException {
+    void writeTo(OutputStream out, Request request, boolean keepAlive, String serverName) throws IOException {
         var head = new StringBuilder("HTTP/1.1 " + status + " " + Http.reason(status) + "\r\n");
         head.append("Date: ").append(Http.HTTP_DATE.format(Instant.now())).append("\r\n");
-        head.append("Server: ").append(server).append("\r\n");
+        head.append("Server: ").append(serverName).append("\r\n");
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         if (status != 304)  // a 304 has no body, and a Content-Length there would describe the file (RFC 9110 §8.6)
             head.append("Content-Length: ").append(body.length()).append("\r\n");

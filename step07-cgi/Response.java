@@ -32,12 +32,12 @@ record Response(int status, String reasonPhrase, Map<String, String> headers, Bo
      * connection. A body of unknown length is chunked for HTTP/1.1; for HTTP/1.0, only closing can end it.
      * Returns whether the connection stays open.
      */
-    boolean writeTo(OutputStream out, Request request, boolean keepAlive, String server) throws IOException {
+    boolean writeTo(OutputStream out, Request request, boolean keepAlive, String serverName) throws IOException {
         boolean chunked = body.length() < 0 && request != null && request.version().equals("HTTP/1.1");
         keepAlive &= body.length() >= 0 || chunked;
         var head = new StringBuilder("HTTP/1.1 " + status + " " + reasonPhrase + "\r\n");
         head.append("Date: ").append(Http.HTTP_DATE.format(Instant.now())).append("\r\n");
-        head.append("Server: ").append(server).append("\r\n");
+        head.append("Server: ").append(serverName).append("\r\n");
         headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         if (status != 304 && body.length() >= 0)  // a 304's Content-Length would describe the file (RFC 9110 §8.6)
             head.append("Content-Length: ").append(body.length()).append("\r\n");
