@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("step06")
 @DisplayName("step06 post-form")
 @Execution(ExecutionMode.CONCURRENT)  // one server for all: each request is on its own connection
-class Step06Test extends KeepAliveContract {
+class Step06Test extends KeepAliveContract implements BodyBounds {
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int BODY_TIMEOUT_MILLIS = 1000;
     static final String FORM_TYPE = Http.FORM_TYPE;
@@ -571,33 +571,8 @@ class Step06Test extends KeepAliveContract {
                         + "\r\n" + body, 405));
     }
 
-    // ---- bounds: what a client can make the server hold
-
-    @Test
-    @DisplayName("a body's memory follows the bytes received: 200 bodies announced at 1 MiB, one byte each, are all"
-            + " held by a 48 MiB heap while a normal request is answered")
-    void memoryFollowsBytes() throws Exception {
-        ResourceBounds.memoryFollowsBytes(server.launch("Server.java").args("0"));
-    }
-
-    @Test
-    @DisplayName("the bodies being read share a budget (2 MiB here): past it, 503; when they are gone, a body is"
-            + " taken again")
-    void bodyBudget() throws Exception {
-        ResourceBounds.bodyBudget(server.launch("Server.java").args("0"));
-    }
-
-    @Test
-    @DisplayName("a form's answer is capped: more than 100 fields get 413, a 1 MiB value of \" is echoed in a page"
-            + " under 10 KB")
-    void formCaps() throws Exception {
-        ResourceBounds.formCaps(server.port());
-    }
-
-    @Test
-    @DisplayName("a client that never reads a 50 MiB file is cut off at the write deadline; one that reads gets it"
-            + " all")
-    void writeDeadline(@TempDir Path dir) throws Exception {
-        ResourceBounds.writeDeadline(server, dir);
+    @Override
+    public StepServer boundsServer() {
+        return server;
     }
 }

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("step07")
 @DisplayName("step07 cgi")
 @Execution(ExecutionMode.CONCURRENT)  // two servers for all tests: each script runs in a process of its own anyway
-class Step07Test extends KeepAliveContract {
+class Step07Test extends KeepAliveContract implements BodyBounds {
     static final int CGI_TIMEOUT_MILLIS = 1000;                    // the hasty server's; the other keeps the real 10 s
     static final boolean SH = onPath("sh");                          // Windows without Git for Windows has no sh
     static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -470,34 +470,9 @@ class Step07Test extends KeepAliveContract {
         assertEquals(415, response.statusCode(), response::body);
     }
 
-    // ---- bounds: what a client can make the server hold (step 6's, and the file's write deadline)
-
-    @Test
-    @DisplayName("a body's memory follows the bytes received: 200 bodies announced at 1 MiB, one byte each, are all"
-            + " held by a 48 MiB heap while a normal request is answered")
-    void memoryFollowsBytes() throws Exception {
-        ResourceBounds.memoryFollowsBytes(server.launch("Server.java").args("0"));
-    }
-
-    @Test
-    @DisplayName("the bodies being read share a budget (2 MiB here): past it, 503; when they are gone, a body is"
-            + " taken again")
-    void bodyBudget() throws Exception {
-        ResourceBounds.bodyBudget(server.launch("Server.java").args("0"));
-    }
-
-    @Test
-    @DisplayName("the form's answer is capped: more than 100 fields get 413, a 1 MiB value of \" is echoed in a page"
-            + " under 10 KB")
-    void formCaps() throws Exception {
-        ResourceBounds.formCaps(server.port());
-    }
-
-    @Test
-    @DisplayName("a client that never reads a 50 MiB file is cut off at the write deadline; one that reads gets it"
-            + " all")
-    void writeDeadline(@TempDir Path dir) throws Exception {
-        ResourceBounds.writeDeadline(server, dir);
+    @Override
+    public StepServer boundsServer() {
+        return server;
     }
 
     @ParameterizedTest(name = "{0}")
